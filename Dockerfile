@@ -1,0 +1,15 @@
+# First draft of the production image; see docs/operations.md.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY chatserver ./chatserver
+COPY rooms ./rooms
+COPY moderation ./moderation
+COPY frontend ./frontend
+COPY manage.py ./
+RUN pip install --no-cache-dir . && SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN useradd --system --uid 1000 chat && chown -R chat /app
+USER chat
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket_connect_timeout", "20", "chatserver.asgi:application"]

@@ -1,0 +1,64 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test` (see README.md).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+# The second test pass runs against these; override to point elsewhere.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/medpeer
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run test test-embedded test-production browser lint format bench screenshots clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Development profile: DEBUG on, SQLite and the in-memory channel layer unless DATABASE_URL/REDIS_URL are set.
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Serving on http://127.0.0.1:8000 with the escalation worker  (Ctrl-C to stop both)"
+	DEBUG=true $(PY) manage.py run_moderation_worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+# The whole suite: first embedded (SQLite, in-memory layer; the integration tests start their own
+# server processes on PostgreSQL and Redis), then the in-process tests again on PostgreSQL and Redis.
+test: install browser test-embedded test-production
+
+# Browser tests drive Debian's Chromium: install it when missing and we may (root with apt-get).
+# `playwright install` cannot download browsers on our machines.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "could not install chromium: browser tests will skip (or fail with CI=true)"; \
+	fi
+
+test-embedded: install
+	$(PY) -m pytest
+
+test-production: install
+	DATABASE_URL=$(TEST_POSTGRES_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest tests/rooms tests/chatserver tests/moderation -p no:cacheprovider
+
+# docs/screenshots/*.png from a real server in Debian's Chromium.
+screenshots: install browser
+	$(PY) scripts/screenshots.py
+
+lint: install
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .test-db.sqlite3* *.egg-info

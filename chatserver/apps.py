@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChatserverConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "chatserver"
+    verbose_name = "Accounts"

@@ -1,0 +1,23 @@
+"""ASGI entry point: HTTP goes to Django, WebSockets to the Channels router."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatserver.settings")
+
+from django.core.asgi import get_asgi_application
+
+# Django must be set up before anything imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from chatserver.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

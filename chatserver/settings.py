@@ -1,0 +1,299 @@
+"""Settings, layered from the environment.
+
+Production defaults are the safe ones (DEBUG off, a SECRET_KEY required, no allowed hosts).
+`make run` selects the development profile by setting DEBUG=true. Every variable is documented
+in README.md ("Configuration").
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, Configuration).")
+    # Development only: a fixed key so sessions survive `make run` restarts.
+    SECRET_KEY = "dev-insecure-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    # daphne first: its runserver serves HTTP and WebSockets in development.
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "chatserver",
+    "rooms",
+    "moderation",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "chatserver.urls"
+ASGI_APPLICATION = "chatserver.asgi.application"
+AUTH_USER_MODEL = "chatserver.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+# DATABASE_URL=postgres://user:pass@host:5432/name switches to PostgreSQL; the embedded default is
+# a SQLite file. SQLite runs write transactions as BEGIN IMMEDIATE so concurrent senders queue on
+# the database lock instead of failing to upgrade a read lock, and WAL lets readers go on meanwhile.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        # Channels runs all ORM work of a process in one thread, so one persistent connection serves it;
+        # reconnecting per query would cost a PostgreSQL handshake on every WebSocket event.
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 300),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests use a file, not shared-cache memory: shared-cache SQLite ignores the busy timeout,
+    # which would turn the concurrency tests into lock errors instead of a queue (tests/settings.py
+    # names the file per process).
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+else:
+    # Fail fast (and let /healthz say 503) instead of hanging when PostgreSQL is unreachable.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channel layer and Redis -----------------------------------------------------------------
+# REDIS_URL switches the channel layer to channels-redis (several server processes share rooms) and
+# puts presence and rate limits in Redis. Without it everything lives in this one process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Key prefix for our own Redis keys (presence, rate limits): lets tests and several deployments
+# share one Redis without seeing each other.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "medpeer")
+
+# redis-py 8 changed two pool defaults channels-redis 4.3 does not expect:
+# - max_connections defaults to 100, and the asyncio pool raises MaxConnectionsError instead of
+#   waiting, so ~100 sockets connecting at once in one process fail;
+# - socket_timeout defaults to 5 s, equal to channels-redis's 5 s BZPOPMIN, so an idle consumer's
+#   blocking read times out and the socket closes with 1011.
+# Redis's own maxclients (10,000 by default) is the real ceiling; see docs/operations.md.
+REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 2000)
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT", 30)  # must stay well above BZPOPMIN's 5 s
+REDIS_POOL_OPTIONS = {
+    "max_connections": REDIS_MAX_CONNECTIONS,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 15,
+}
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, **REDIS_POOL_OPTIONS}],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+                "capacity": 1000,
+                "expiry": 60,
+                "group_expiry": 86400,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "chatserver.layers.EmbeddedChannelLayer", "CONFIG": {"capacity": 1000}}}
+
+# --- Chat limits (see docs/protocol.md) --------------------------------------------------------
+CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000)
+# Largest WebSocket text frame we parse at all; bigger frames are refused before JSON decoding.
+CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 64 * 1024)
+CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)
+CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
+CHAT_HISTORY_ON_JOIN = env_int("CHAT_HISTORY_ON_JOIN", 50)
+CHAT_REPLAY_LIMIT = env_int("CHAT_REPLAY_LIMIT", 500)
+CHAT_HISTORY_PAGE_MAX = 100
+# A reconnecting client is told of hides and approvals of messages it already had, this far back.
+CHAT_CHANGES_WINDOW_SECONDS = env_int("CHAT_CHANGES_WINDOW_SECONDS", 7 * 24 * 3600)
+CHAT_PRESENCE_THROTTLE_SECONDS = float(os.environ.get("CHAT_PRESENCE_THROTTLE_SECONDS", "1.0"))
+CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
+CHAT_REPORT_REASON_MAX_CHARS = 500
+# Revealing who is behind an alias needs a second moderator's approval, except for escalations at or
+# above this level (0: always needs a second moderator).
+REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL = env_int("REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL", 3)
+# How often each process checks whether moderation rules were edited (seconds).
+CHAT_RULES_REFRESH_SECONDS = float(os.environ.get("CHAT_RULES_REFRESH_SECONDS", "2"))
+# Reports from this many different members hide a message until a moderator reviews it.
+CHAT_REPORTS_TO_HIDE = env_int("CHAT_REPORTS_TO_HIDE", 3)
+
+# --- Crisis support (docs/moderation.md) ---------------------------------------------------------
+# Shown to a student whose message shows signs of crisis, in this order. The campus entry is set
+# per deployment (CAMPUS_COUNSELING_NAME, CAMPUS_COUNSELING_CONTACT, CAMPUS_COUNSELING_URL).
+CRISIS_RESOURCES = [
+    {"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988", "url": "https://988lifeline.org"},
+    {"name": "Crisis Text Line", "contact": "Text HOME to 741741", "url": "https://www.crisistextline.org"},
+    {
+        "name": "Physician Support Line",
+        "contact": "1-888-409-0141 (free and confidential for physicians and medical students)",
+        "url": "https://www.physiciansupportline.com",
+    },
+    {"name": "Emergency services", "contact": "Call 911 if you are in immediate danger"},
+]
+if os.environ.get("CAMPUS_COUNSELING_NAME"):
+    CRISIS_RESOURCES.insert(
+        0,
+        {
+            "name": os.environ["CAMPUS_COUNSELING_NAME"],
+            "contact": os.environ.get("CAMPUS_COUNSELING_CONTACT", ""),
+            **({"url": os.environ["CAMPUS_COUNSELING_URL"]} if os.environ.get("CAMPUS_COUNSELING_URL") else {}),
+        },
+    )
+
+# Hold messages at or above this crisis level from the room; they reach moderators at once, and the
+# escalation worker calls on-call staff if nobody acknowledges (docs/moderation.md). 0 = never hold.
+CRISIS_HOLD_LEVEL = env_int("CRISIS_HOLD_LEVEL", 3)
+
+# The escalation worker (manage.py run_moderation_worker): seconds an escalation of each level may stay
+# unacknowledged before moderators are alerted again; at twice that, on-call staff are e-mailed and
+# the webhook (if any) is called; moderators keep being reminded every interval until someone acts.
+ESCALATION_ACK_SECONDS = {
+    3: env_int("ESCALATION_ACK_SECONDS_LEVEL3", 120),
+    2: env_int("ESCALATION_ACK_SECONDS_LEVEL2", 900),
+    1: env_int("ESCALATION_ACK_SECONDS_LEVEL1", 3600),
+}
+ONCALL_EMAILS = env_list("ONCALL_EMAILS", [])
+ESCALATION_WEBHOOK_URL = os.environ.get("ESCALATION_WEBHOOK_URL", "")
+# Session reminders go out this many minutes before a session starts.
+SESSION_REMINDER_MINUTES = env_int("SESSION_REMINDER_MINUTES", 30)
+# The public address of the site, for links in e-mails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where on-call staff open the queue (put in e-mails and webhook calls).
+DASHBOARD_URL = os.environ.get("DASHBOARD_URL", "http://127.0.0.1:8000/moderation/")
+WORKER_INTERVAL_SECONDS = float(os.environ.get("WORKER_INTERVAL_SECONDS", "5"))
+
+# E-mail: Django's SMTP settings from the environment; printed to the console in development.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "medpeer@localhost")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
+
+# --- Security ----------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Our pages load scripts and styles only from our own origin, and never inline. 'self' also covers
+# same-origin ws:// and wss:// for the chat socket. The Django admin (operators only) keeps its own rules.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Serve straight from the apps' static folders when collectstatic has not run (development, tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# No message content in logs: loggers below only ever receive ids, codes and counts.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": os.environ.get("ACCESS_LOG_LEVEL", "WARNING")}},
+}

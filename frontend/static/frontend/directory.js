@@ -1,0 +1,29 @@
+// Fill in live online counts on the room directory.
+async function refresh() {
+  try {
+    const response = await fetch("/api/rooms/", { credentials: "same-origin" });
+    if (!response.ok) return;
+    const { rooms } = await response.json();
+    for (const room of rooms) {
+      const cell = document.querySelector(`[data-online-for="${CSS.escape(room.slug)}"]`);
+      if (cell) cell.textContent = String(room.online);
+    }
+  } catch (_) {
+    // Offline: keep the last numbers.
+  }
+}
+refresh();
+setInterval(refresh, 15000);
+
+// Filter the directory by topic as the student types.
+const filter = document.getElementById("room-filter");
+filter?.addEventListener("input", () => {
+  const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+  let shown = 0;
+  for (const card of document.querySelectorAll("#room-list > li")) {
+    const match = words.every((word) => card.dataset.topic.includes(word));
+    card.hidden = !match;
+    shown += match ? 1 : 0;
+  }
+  document.getElementById("no-rooms").hidden = shown > 0;
+});

@@ -1,0 +1,349 @@
+// Room client: speaks protocol v1 (docs/protocol.md).
+// Every message is rendered with textContent: nothing anyone sends is ever parsed as HTML.
+// Messages are kept by seq, so a reconnect (with after_seq) shows each missed message once, in order.
+
+const root = document.getElementById("room");
+const slug = root.dataset.slug;
+const list = document.getElementById("messages");
+const form = document.getElementById("composer");
+const input = document.getElementById("body");
+const stateLabel = document.getElementById("conn-state");
+const onlineLabel = document.getElementById("online");
+const myName = document.getElementById("my-name");
+const identityToggle = document.getElementById("identity-toggle");
+const loadOlder = document.getElementById("load-older");
+const errorBox = document.getElementById("error");
+
+const bySeq = new Map(); // seq -> <li>
+const pending = new Map(); // client_id -> {body, li, status}: sent, not yet acknowledged
+const ackedBubbles = new Map(); // seq -> pending <li> whose ack named that seq, until the message itself arrives
+let lastSeq = null; // highest seq we have shown
+let socket = null;
+let retry = 0;
+let you = null;
+let roomInfo = null;
+let joinedWithAfterSeq = false;
+
+function showError(text) {
+  errorBox.textContent = text;
+  errorBox.hidden = !text;
+}
+
+function authorLabel(author) {
+  const badge = author.role === "mentor" ? " · mentor" : author.role === "facilitator" ? " · facilitator" :
+    author.role === "moderator" ? " · moderator" : "";
+  return author.name + badge;
+}
+
+function renderMessage(message) {
+  const li = document.createElement("li");
+  li.className = "message";
+  li.dataset.seq = String(message.seq);
+  const head = document.createElement("div");
+  head.className = "head";
+  const who = document.createElement("span");
+  who.className = "author" + (message.author.anonymous ? " anonymous" : "");
+  who.textContent = authorLabel(message.author);
+  const when = document.createElement("time");
+  when.dateTime = message.sent_at;
+  when.textContent = new Date(message.sent_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  head.append(who, " ", when);
+  if (message.state === "held") {
+    const held = document.createElement("span");
+    held.className = "status";
+    held.textContent = " · shared with a moderator";
+    head.append(held);
+  }
+  const report = document.createElement("button");
+  report.type = "button";
+  report.className = "report";
+  report.textContent = "Report";
+  report.addEventListener("click", () => {
+    const reason = window.prompt("Why are you reporting this message?");
+    if (reason && reason.trim()) send({ type: "message.report", seq: message.seq, reason: reason.trim() });
+  });
+  head.append(" ", report);
+  const body = document.createElement("p");
+  body.className = "body";
+  body.textContent = message.body;
+  li.append(head, body);
+  return li;
+}
+
+function insertMessage(message) {
+  if (bySeq.has(message.seq)) return; // a duplicate after reconnect or a race: already shown
+  const li = renderMessage(message);
+  bySeq.set(message.seq, li);
+  // Keep seq order even when frames arrive out of order (several server processes).
+  let before = null;
+  for (const other of list.children) {
+    const seq = Number(other.dataset.seq);
+    if (other.dataset.seq && seq > message.seq) { before = other; break; }
+    if (!other.dataset.seq) { before = other; break; } // pending messages stay at the bottom
+  }
+  list.insertBefore(li, before);
+  // Our own message: the ack may have come first (live frames carry no client_id), or the frame may
+  // come from history (which carries our client_id). Either way the placeholder bubble goes.
+  const acked = ackedBubbles.get(message.seq);
+  if (acked) { acked.remove(); ackedBubbles.delete(message.seq); }
+  if (message.client_id && pending.has(message.client_id)) {
+    pending.get(message.client_id).li.remove();
+    pending.delete(message.client_id);
+  }
+  if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
+}
+
+// First visit to a room that lets students choose: ask how they want to appear before they write.
+function offerIdentityChoice() {
+  const choice = document.getElementById("identity-choice");
+  if (root.dataset.firstVisit !== "true" || roomInfo.anonymity !== "allowed" || you.role !== "student") return;
+  root.dataset.firstVisit = "false";
+  const asAlias = document.getElementById("choose-alias");
+  asAlias.textContent = `Post as ${you.alias}`;
+  const done = () => { choice.hidden = true; input.focus(); };
+  asAlias.onclick = () => { send({ type: "identity.set", anonymous: true }); done(); };
+  document.getElementById("choose-name").onclick = () => { send({ type: "identity.set", anonymous: false }); done(); };
+  choice.hidden = false;
+  asAlias.focus();
+}
+
+// Sharing circle: who has the turn, who waits; the composer says why it is closed.
+const canRunCircle = root.dataset.canRunCircle === "true";
+const sendButton = form.querySelector("button[type=submit]");
+function showCircle(circle) {
+  const box = document.getElementById("circle");
+  const start = document.getElementById("circle-start");
+  if (start) start.hidden = circle.active;
+  box.hidden = !circle.active;
+  const me = you ? you.name : null;
+  const mySpeaking = circle.speaker && circle.speaker === me;
+  document.getElementById("circle-speaker").textContent = circle.speaker ? `${circle.speaker} has the turn` : "nobody has the turn";
+  document.getElementById("circle-hands").textContent = circle.hands.length ? circle.hands.join(", ") : "nobody";
+  const handUp = circle.hands.includes(me);
+  document.getElementById("hand-raise").hidden = handUp || mySpeaking || canRunCircle;
+  document.getElementById("hand-lower").hidden = !handUp;
+  document.getElementById("turn-pass").hidden = !mySpeaking;
+  const blocked = circle.active && circle.speaker && !mySpeaking && !canRunCircle;
+  input.disabled = sendButton.disabled = Boolean(blocked);
+  input.placeholder = blocked ? `${circle.speaker} has the turn: raise your hand to speak next` : "Write a message…";
+  const staff = document.getElementById("circle-staff-actions");
+  staff.hidden = !canRunCircle;
+  if (canRunCircle) {
+    staff.replaceChildren();
+    for (const alias of circle.hands) {
+      const give = document.createElement("button");
+      give.type = "button";
+      give.textContent = `Give the turn to ${alias}`;
+      give.addEventListener("click", () => send({ type: "turn.give", alias }));
+      staff.append(give);
+    }
+    const stop = document.createElement("button");
+    stop.type = "button";
+    stop.textContent = "End the circle";
+    stop.addEventListener("click", () => send({ type: "circle.stop" }));
+    staff.append(stop);
+  }
+}
+document.getElementById("circle-start")?.addEventListener("click", () => send({ type: "circle.start" }));
+document.getElementById("hand-raise").addEventListener("click", () => send({ type: "hand.raise" }));
+document.getElementById("hand-lower").addEventListener("click", () => send({ type: "hand.lower" }));
+document.getElementById("turn-pass").addEventListener("click", () => send({ type: "turn.pass" }));
+
+function showPinned(text) {
+  const pinned = document.getElementById("pinned");
+  pinned.textContent = text ? "📌 " + text : "";
+  pinned.hidden = !text;
+}
+
+function removeMessage(seq) {
+  const li = bySeq.get(seq);
+  if (li) { li.remove(); bySeq.delete(seq); }
+}
+
+function addPending(clientId, body) {
+  const li = document.createElement("li");
+  li.className = "message pending";
+  const head = document.createElement("div");
+  head.className = "head";
+  const status = document.createElement("span");
+  status.className = "status";
+  status.textContent = "sending…";
+  head.append(status);
+  const text = document.createElement("p");
+  text.className = "body";
+  text.textContent = body;
+  li.append(head, text);
+  list.append(li);
+  pending.set(clientId, { body, li, status });
+}
+
+function onAck(ack) {
+  const entry = pending.get(ack.client_id);
+  if (!entry) return;
+  if (ack.status === "blocked") {
+    entry.li.classList.add("blocked");
+    entry.status.textContent = "not sent: " + (ack.reason || "blocked");
+    pending.delete(ack.client_id);
+    return;
+  }
+  if (ack.status === "held") {
+    entry.li.classList.add("held");
+    entry.status.textContent = "shared with a moderator";
+    entry.li.dataset.seq = String(ack.seq);
+    pending.delete(ack.client_id);
+    return;
+  }
+  pending.delete(ack.client_id); // durable now: never resend it
+  if (bySeq.has(ack.seq)) { // the broadcast arrived first
+    entry.li.remove();
+  } else { // keep the bubble until the message frame with this seq replaces it
+    entry.status.textContent = "delivered";
+    ackedBubbles.set(ack.seq, entry.li);
+  }
+}
+
+function setIdentity(me) {
+  you = { ...you, ...me };
+  myName.textContent = you.name + (you.anonymous ? " (anonymous alias)" : " (your name)");
+  const canSwitch = roomInfo && roomInfo.anonymity === "allowed" && you.role === "student";
+  identityToggle.hidden = !canSwitch;
+  identityToggle.textContent = you.anonymous ? "Post under my name" : "Post as " + you.alias;
+}
+
+function handle(frame) {
+  switch (frame.type) {
+    case "room.joined": {
+      roomInfo = frame.room;
+      you = frame.you;
+      setIdentity(frame.you);
+      showPinned(frame.room.pinned);
+      showCircle(frame.circle);
+      onlineLabel.textContent = String(frame.online);
+      const wasReplay = joinedWithAfterSeq;
+      offerIdentityChoice();
+      for (const message of frame.history) insertMessage(message);
+      // Hides and approvals of messages we already had, made while we were away.
+      for (const change of frame.changes || []) change.type === "message.removed" ? removeMessage(change.seq) : insertMessage(change);
+      if (!wasReplay) loadOlder.hidden = !frame.has_more;
+      // A capped replay: page forward until we are up to date.
+      else if (frame.has_more) send({ type: "history.fetch", after_seq: lastSeq, limit: 100 });
+      // Messages sent while offline go again with the same client_id: the server makes that idempotent.
+      for (const [clientId, entry] of pending) send({ type: "message.send", client_id: clientId, body: entry.body });
+      break;
+    }
+    case "message": insertMessage(frame); break;
+    case "message.removed": removeMessage(frame.seq); break;
+    case "pinned": showPinned(frame.text); break;
+    case "circle": showCircle(frame); break;
+    case "warning": showError("A moderator has warned you: " + frame.reason); break;
+    case "muted": showError(`A moderator muted you in this room until ${new Date(frame.until).toLocaleTimeString()}` + (frame.reason ? ": " + frame.reason : ".")); break;
+    case "slow_mode": showError(frame.seconds ? `Slow mode is on: one message every ${frame.seconds} seconds.` : "Slow mode is off."); break;
+    case "message.ack": onAck(frame); break;
+    case "history": {
+      const oldestShown = bySeq.size ? Math.min(...bySeq.keys()) : Infinity;
+      const isOlderPage = frame.messages.length > 0 && frame.messages[0].seq < oldestShown;
+      for (const message of frame.messages) insertMessage(message);
+      if (isOlderPage) loadOlder.hidden = !frame.has_more;
+      else if (frame.has_more) send({ type: "history.fetch", after_seq: lastSeq, limit: 100 });
+      break;
+    }
+    case "support": showSupport(frame); break;
+    case "presence": onlineLabel.textContent = String(frame.online); break;
+    case "identity": setIdentity(frame); break;
+    case "report.ack": showError("Thank you. A moderator will look at that message."); break;
+    case "error": {
+      showError(frame.detail);
+      // A refused message stays on screen marked "not sent"; the text is not lost.
+      const entry = frame.client_id && pending.get(frame.client_id);
+      if (entry && frame.code !== "server_error") {
+        entry.status.textContent = "not sent: " + frame.detail;
+        entry.li.classList.add("blocked");
+        pending.delete(frame.client_id);
+      }
+      break;
+    }
+  }
+}
+
+// The server's private support frame: a card only this student sees, until they dismiss it.
+function showSupport(frame) {
+  document.getElementById("support-card")?.remove();
+  const card = document.createElement("section");
+  card.id = "support-card";
+  card.className = "support-card";
+  card.setAttribute("role", "alertdialog");
+  card.setAttribute("aria-labelledby", "support-title");
+  const title = document.createElement("h2");
+  title.id = "support-title";
+  title.textContent = frame.for_other ? "Worried about someone?" : "You're not alone";
+  const text = document.createElement("p");
+  text.textContent = frame.message;
+  const list = document.createElement("ul");
+  for (const resource of frame.resources) {
+    const item = document.createElement("li");
+    const name = document.createElement("strong");
+    name.textContent = resource.name;
+    item.append(name, ": " + resource.contact);
+    if (resource.url && /^https:\/\//.test(resource.url)) {
+      const link = document.createElement("a");
+      link.href = resource.url;
+      link.rel = "noopener";
+      link.target = "_blank";
+      link.textContent = " (website)";
+      item.append(link);
+    }
+    list.append(item);
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.textContent = "Close";
+  close.addEventListener("click", () => card.remove());
+  card.append(title, text, list, close);
+  root.prepend(card);
+  close.focus();
+}
+
+function send(frame) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  joinedWithAfterSeq = lastSeq !== null;
+  const query = joinedWithAfterSeq ? `?after_seq=${lastSeq}` : "";
+  socket = new WebSocket(`${scheme}://${location.host}/ws/rooms/${encodeURIComponent(slug)}/${query}`);
+  stateLabel.textContent = "connecting…";
+  socket.addEventListener("open", () => { retry = 0; stateLabel.textContent = "connected"; showError(""); });
+  socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
+  socket.addEventListener("close", (event) => {
+    if (event.code === 4401) { location.href = "/accounts/login/?next=" + encodeURIComponent(location.pathname); return; }
+    if (event.code === 4403) { stateLabel.textContent = "you cannot join this room"; return; }
+    if (event.code === 4404) { stateLabel.textContent = "this room does not exist"; return; }
+    // Back off: 0.5 s, 1 s, 2 s … up to 30 s, with jitter so a restarted server is not stampeded.
+    const delay = Math.min(30000, 500 * 2 ** retry) * (0.5 + Math.random() / 2);
+    retry += 1;
+    stateLabel.textContent = "reconnecting…";
+    setTimeout(connect, delay);
+  });
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const body = input.value;
+  if (!body.trim()) return;
+  const clientId = crypto.randomUUID();
+  addPending(clientId, body);
+  send({ type: "message.send", client_id: clientId, body });
+  input.value = "";
+  input.focus();
+});
+input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+});
+identityToggle.addEventListener("click", () => send({ type: "identity.set", anonymous: !you.anonymous }));
+loadOlder.addEventListener("click", () => {
+  const oldest = Math.min(...bySeq.keys());
+  send({ type: "history.fetch", before_seq: oldest, limit: 50 });
+});
+
+connect();

@@ -1,0 +1,40 @@
+// Upcoming sessions of this room with sign-up buttons (GET /api/rooms/<slug>/sessions/, POST/DELETE rsvp).
+const slug = document.getElementById("room").dataset.slug;
+const box = document.getElementById("sessions");
+const list = document.getElementById("session-list");
+
+function csrfToken() {
+  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] ?? "";
+}
+
+function describe(session) {
+  const when = new Date(session.starts_at).toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  const you = session.you === "going" ? " · you're going" : session.you === "waitlisted" ? " · you're on the waitlist" : "";
+  return `${session.title}: ${when} · ${session.seats_left} seat${session.seats_left === 1 ? "" : "s"} left${you}`;
+}
+
+async function rsvp(session, method) {
+  await fetch(`/api/sessions/${session.id}/rsvp/`, { method, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() } });
+  load();
+}
+
+async function load() {
+  const response = await fetch(`/api/rooms/${encodeURIComponent(slug)}/sessions/`, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const { sessions } = await response.json();
+  list.replaceChildren();
+  for (const session of sessions) {
+    const item = document.createElement("li");
+    item.dataset.session = String(session.id);
+    const text = document.createElement("span");
+    text.textContent = describe(session) + " ";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = session.you ? "Cancel" : session.seats_left ? "Sign up" : "Join the waitlist";
+    button.addEventListener("click", () => rsvp(session, session.you ? "DELETE" : "POST"));
+    item.append(text, button);
+    list.append(item);
+  }
+  box.hidden = sessions.length === 0;
+}
+load();

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("welcome/accept/", views.accept_safety_notice, name="accept-safety-notice"),
+    path("rooms/<slug:slug>/", views.room, name="room"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("calendar/reset/", views.reset_calendar, name="calendar-reset"),
+    path("moderation/", views.moderation_dashboard, name="moderation"),
+    path("facilitate/", views.facilitator_home, name="facilitate"),
+]

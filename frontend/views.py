@@ -1,0 +1,76 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from moderation.services import reveals_of
+from rooms import sessions
+from rooms.calendar import calendar_token
+from rooms.models import Membership, Room
+
+
+@login_required
+def home(request):
+    rooms = list(Room.objects.filter(is_active=True).order_by("title"))
+    now = timezone.now()
+    for room in rooms:
+        upcoming = list(sessions.upcoming(room, now, limit=1))
+        room.next_session = sessions.occurrence_payload(upcoming[0]) if upcoming else None
+        room.next_session_at = upcoming[0].starts_at if upcoming else None
+    show_notice = request.user.safety_notice_accepted_at is None
+    return render(request, "frontend/home.html", {"rooms": rooms, "show_notice": show_notice})
+
+
+@login_required
+@require_POST
+def accept_safety_notice(request):
+    if request.user.safety_notice_accepted_at is None:
+        request.user.safety_notice_accepted_at = timezone.now()
+        request.user.save(update_fields=["safety_notice_accepted_at"])
+    return redirect("home")
+
+
+@login_required
+def room(request, slug):
+    room = get_object_or_404(Room, slug=slug, is_active=True)
+    first_visit = not Membership.objects.filter(user=request.user, room=room).exists()
+    can_run_circle = request.user.is_moderator or room.facilitators.filter(pk=request.user.pk).exists()
+    context = {"room": room, "first_visit": first_visit, "can_run_circle": can_run_circle}
+    return render(request, "frontend/room.html", context)
+
+
+@login_required
+def privacy(request):
+    """What others can see of you, and every time your identity behind an alias was revealed, by whom and why."""
+    memberships = Membership.objects.filter(user=request.user).select_related("room").order_by("room__title")
+    calendar_url = request.build_absolute_uri(f"/calendar/u/{calendar_token(request.user)}.ics")
+    context = {"memberships": memberships, "reveals": reveals_of(request.user), "calendar_url": calendar_url}
+    return render(request, "frontend/privacy.html", context)
+
+
+@login_required
+@require_POST
+def reset_calendar(request):
+    calendar_token(request.user, reset=True)
+    return redirect("privacy")
+
+
+@login_required
+def moderation_dashboard(request):
+    """The live queue of escalations and flags (moderators only)."""
+    if not request.user.is_moderator:
+        raise PermissionDenied("moderators only")
+    return render(request, "frontend/moderation.html")
+
+
+@login_required
+def facilitator_home(request):
+    """A facilitator's rooms with live counts and room tools (moderators see every room)."""
+    if request.user.is_moderator:
+        rooms = Room.objects.filter(is_active=True)
+    elif request.user.role == "facilitator":
+        rooms = request.user.facilitated_rooms.filter(is_active=True)
+    else:
+        raise PermissionDenied("facilitators only")
+    return render(request, "frontend/facilitate.html", {"rooms": rooms.order_by("title")})

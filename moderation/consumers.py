@@ -1,0 +1,125 @@
+"""The moderator consumer (/ws/moderation/): the live queue and the actions taken on it."""
+
+from __future__ import annotations
+
+import logging
+
+from channels.db import database_sync_to_async
+
+from chatserver.consumers import ChatConsumer
+from rooms.events import bind_to_running_loop
+from rooms.protocol import (
+    BAD_REQUEST,
+    CLOSE_FORBIDDEN,
+    ProtocolError,
+    decode_object,
+    encode,
+    int_field,
+    typed_field,
+)
+
+from . import services
+
+logger = logging.getLogger(__name__)
+REASON_MAX_CHARS = 2000
+
+
+def _text(data: dict, name: str, *, required: bool = True) -> str:
+    value = typed_field(data, name, str, required=required) or ""
+    if len(value) > REASON_MAX_CHARS:
+        raise ProtocolError(BAD_REQUEST, f"'{name}' is longer than {REASON_MAX_CHARS} characters")
+    return value
+
+
+def perform(user, kind: str, data: dict) -> dict:
+    """Run one moderator action; return the frame answering it. Raise ProtocolError on bad input."""
+    if kind == "escalation.ack":
+        escalation = services.do_acknowledge_escalation(user, int_field(data, "id", required=True))
+        return {"type": "action.done", "action": kind, "id": escalation.pk}
+    if kind == "escalation.resolve":
+        escalation = services.do_resolve_escalation(user, int_field(data, "id", required=True), _text(data, "note"))
+        return {"type": "action.done", "action": kind, "id": escalation.pk}
+    if kind == "identity.reveal":
+        request = services.do_request_reveal(
+            user,
+            _text(data, "reason"),
+            int_field(data, "escalation", required=False),
+            int_field(data, "flag", required=False),
+        )
+        return {"type": "action.done", "action": kind, "request": request.pk, "status": request.status}
+    if kind == "identity.reveal.approve":
+        request = services.do_approve_reveal(user, int_field(data, "request", required=True))
+        return {"type": "action.done", "action": kind, "request": request.pk, "status": request.status}
+    room = _text(data, "room")
+    if kind == "message.hide":
+        seq = int_field(data, "seq", required=True)
+        services.do_hide_message(user, room, seq, _text(data, "reason", required=False))
+        return {"type": "action.done", "action": kind, "room": room, "seq": seq}
+    if kind == "message.approve":
+        seq = int_field(data, "seq", required=True)
+        services.do_approve_message(user, room, seq)
+        return {"type": "action.done", "action": kind, "room": room, "seq": seq}
+    if kind == "room.pin":
+        text = typed_field(data, "text", str)
+        services.do_pin_announcement(user, room, text)
+        return {"type": "action.done", "action": kind, "room": room}
+    if kind == "room.slow_mode":
+        seconds = int_field(data, "seconds", required=True, minimum=0)
+        services.do_set_slow_mode(user, room, seconds)
+        return {"type": "action.done", "action": kind, "room": room, "seconds": seconds}
+    alias = _text(data, "alias")
+    if kind == "user.warn":
+        services.do_warn_member(user, room, alias, _text(data, "reason"))
+    elif kind == "user.mute":
+        services.do_mute_member(
+            user, room, alias, int_field(data, "minutes", required=True), _text(data, "reason", required=False)
+        )
+    elif kind == "user.ban":
+        services.do_ban_member(user, room, alias, _text(data, "reason"))
+    else:
+        raise ProtocolError(BAD_REQUEST, "unknown frame type")
+    return {"type": "action.done", "action": kind, "room": room, "alias": alias}
+
+
+class ModeratorConsumer(ChatConsumer):
+    joined = False
+
+    async def connect(self):
+        user = await self.accept_logged_in_user()
+        if user is None:
+            return
+        if not user.is_moderator:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        bind_to_running_loop()
+        self.user = user
+        # Join first, then read the queue: anything raised in between arrives twice, never not at all.
+        await self.channel_layer.group_add(services.MODERATORS_GROUP, self.channel_name)
+        await self.channel_layer.group_add(services.moderator_group(user.pk), self.channel_name)
+        self.joined = True
+        snapshot = await database_sync_to_async(services.queue_snapshot)()
+        await self.send(text_data=encode(snapshot))
+
+    async def disconnect(self, code):
+        if self.joined:
+            await self.channel_layer.group_discard(services.MODERATORS_GROUP, self.channel_name)
+            await self.channel_layer.group_discard(services.moderator_group(self.user.pk), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.joined:
+            return
+        try:
+            kind, data = decode_object(text_data)
+            if kind == "ping":
+                reply = {"type": "pong"}
+            else:
+                reply = await database_sync_to_async(perform)(self.user, kind, data)
+        except ProtocolError as error:
+            reply = error.frame()
+        except Exception:
+            logger.exception("unexpected error handling a moderator frame")
+            reply = {"type": "error", "code": "server_error", "detail": "the server could not handle this; retry"}
+        await self.send(text_data=encode(reply))
+
+    async def moderation_frame(self, event):
+        await self.send(text_data=event["frame"])

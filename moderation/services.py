@@ -1,0 +1,475 @@
+"""Moderation actions. ``record_decision`` runs inside the message's own transaction (the outbox); the
+``do_*`` actions are what moderators do, each authorised on its own and written to the audit log.
+
+Everything moderators receive shows authors by alias only: who is behind an alias is not part of any
+frame built here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from rooms import protocol
+from rooms.events import publish_on_commit
+from rooms.models import Membership, Message, MessageState, Room, member_group, room_group
+from rooms.protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ProtocolError
+
+from . import pipeline
+from .models import AuditEntry, Escalation, EscalationStatus, Flag, FlagSource, FlagStatus, RevealRequest
+
+MODERATORS_GROUP = "moderators"
+# Messages around a flagged or escalated one that moderators see with it.
+CONTEXT_BEFORE = 5
+MAX_MUTE_MINUTES = 60 * 24 * 30
+MAX_SLOW_MODE_SECONDS = 3600
+
+
+def message_context(message: Message) -> list[dict]:
+    """Return the visible messages just before ``message`` in its room, oldest first."""
+    earlier = Message.objects.filter(room_id=message.room_id, seq__lt=message.seq, state=MessageState.VISIBLE)
+    return [protocol.message_payload(m) for m in reversed(earlier.order_by("-seq")[:CONTEXT_BEFORE])]
+
+
+def _room_payload(room: Room) -> dict:
+    return {"slug": room.slug, "title": room.title}
+
+
+def _message_for_moderators(message: Message) -> dict:
+    payload = protocol.message_payload(message)
+    payload["state"] = message.state
+    return payload
+
+
+def escalation_payload(escalation: Escalation) -> dict:
+    message = escalation.message
+    return {
+        "id": escalation.pk,
+        "level": escalation.level,
+        "status": escalation.status,
+        "rules": escalation.rules,
+        "room": _room_payload(escalation.room),
+        "alias": message.author.alias,
+        "message": _message_for_moderators(message),
+        "context": message_context(message),
+        "created_at": escalation.created_at.isoformat(),
+        "acknowledged_at": escalation.acknowledged_at.isoformat() if escalation.acknowledged_at else None,
+        "resolved_at": escalation.resolved_at.isoformat() if escalation.resolved_at else None,
+        "resolution_note": escalation.resolution_note,
+    }
+
+
+def flag_payload(flag: Flag) -> dict:
+    message = flag.message
+    return {
+        "id": flag.pk,
+        "source": flag.source,
+        "status": flag.status,
+        "rules": flag.rules,
+        "room": _room_payload(flag.room),
+        "alias": message.author.alias,
+        "message": _message_for_moderators(message),
+        "context": message_context(message),
+        "reports": [r.reason for r in message.reports.all()] if flag.source == FlagSource.REPORT else [],
+        "created_at": flag.created_at.isoformat(),
+    }
+
+
+def _push_to_moderators(frame_type: str, payload_key: str, payload: dict) -> None:
+    frame = protocol.encode({"type": frame_type, payload_key: payload})
+    publish_on_commit(MODERATORS_GROUP, {"type": "moderation.frame", "frame": frame})
+
+
+def escalation_timer(level: int) -> timedelta:
+    """How long an escalation of this level may stay unacknowledged before the worker acts."""
+    return timedelta(seconds=settings.ESCALATION_ACK_SECONDS[max(1, min(3, level))])
+
+
+def record_decision(message: Message, decision: pipeline.Decision) -> None:
+    """Store the Escalation or Flag a pipeline decision calls for. Precondition: inside the message's transaction."""
+    if decision.crisis_level >= 1:
+        escalation = Escalation.objects.create(
+            message=message,
+            room_id=message.room_id,
+            level=decision.crisis_level,
+            rules=list(decision.rules),
+            next_action_at=timezone.now() + escalation_timer(decision.crisis_level),
+        )
+        _push_to_moderators("escalation.new", "escalation", escalation_payload(escalation))
+    elif decision.action in (pipeline.FLAG, pipeline.HOLD):
+        flag = Flag.objects.create(
+            message=message, room_id=message.room_id, source=FlagSource.RULE, rules=list(decision.rules)
+        )
+        _push_to_moderators("flag.new", "flag", flag_payload(flag))
+
+
+def record_report(message: Message, reports_to_hide: int) -> None:
+    """Open (or refresh) the report flag of a message; hide it once enough different members reported it.
+
+    Precondition: inside a transaction holding a lock on ``message``, after the new Report was stored.
+    """
+    flag, created = Flag.objects.get_or_create(
+        message=message, source=FlagSource.REPORT, status=FlagStatus.OPEN, defaults={"room_id": message.room_id}
+    )
+    if message.state == MessageState.VISIBLE and message.reports.count() >= reports_to_hide:
+        # Held, not removed: a moderator's approve puts it back in its place; hide removes it for good.
+        message.state, message.state_changed_at = MessageState.HELD, timezone.now()
+        message.save(update_fields=["state", "state_changed_at"])
+        frame = protocol.encode({"type": "message.removed", "seq": message.seq})
+        publish_on_commit(room_group(message.room_id), {"type": "room.frame", "frame": frame})
+    flag = Flag.objects.select_related("message__author", "room").get(pk=flag.pk)
+    _push_to_moderators("flag.new" if created else "flag.updated", "flag", flag_payload(flag))
+
+
+def queue_snapshot() -> dict:
+    """Return the ``queue.snapshot`` frame: open and acknowledged escalations (highest level, then oldest, first)
+    and open flags (oldest first)."""
+    escalations = (
+        Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
+        .select_related("message__author", "room")
+        .order_by("-level", "created_at")
+    )
+    flags = (
+        Flag.objects.filter(status=FlagStatus.OPEN)
+        .select_related("message__author", "room")
+        .prefetch_related("message__reports")
+        .order_by("created_at")
+    )
+    return {
+        "type": "queue.snapshot",
+        "escalations": [escalation_payload(e) for e in escalations],
+        "flags": [flag_payload(f) for f in flags],
+    }
+
+
+# --- Moderator actions ---------------------------------------------------------------------------
+
+
+def check_moderator(user) -> None:
+    if not (user.is_authenticated and user.is_moderator):
+        raise ProtocolError(FORBIDDEN, "moderators only")
+
+
+def _audit(actor, action: str, *, room=None, message=None, member=None, reason: str = "", **data) -> None:
+    AuditEntry.objects.create(
+        actor=actor, action=action, room=room, message=message, member=member, reason=reason, data=data
+    )
+
+
+def _escalation(escalation_id: int, *, lock: bool = True) -> Escalation:
+    query = Escalation.objects.select_related("message__author", "room")
+    if lock:
+        query = query.select_for_update(of=("self",))
+    try:
+        return query.get(pk=escalation_id)
+    except Escalation.DoesNotExist:
+        raise ProtocolError(NOT_FOUND, f"no escalation {escalation_id}") from None
+
+
+def _room(slug: str) -> Room:
+    try:
+        return Room.objects.get(slug=slug)
+    except Room.DoesNotExist:
+        raise ProtocolError(NOT_FOUND, f"no room {slug!r}") from None
+
+
+def _message(room: Room, seq: int) -> Message:
+    try:
+        return Message.objects.select_related("author").get(room=room, seq=seq)
+    except Message.DoesNotExist:
+        raise ProtocolError(NOT_FOUND, f"no message {seq} in {room.slug}") from None
+
+
+def _member(room: Room, alias: str) -> Membership:
+    try:
+        return Membership.objects.select_related("user").get(room=room, alias=alias)
+    except Membership.DoesNotExist:
+        raise ProtocolError(NOT_FOUND, f"no member {alias!r} in {room.slug}") from None
+
+
+@transaction.atomic
+def do_acknowledge_escalation(moderator, escalation_id: int) -> Escalation:
+    """Mark an escalation as being handled. Acknowledging twice changes nothing."""
+    check_moderator(moderator)
+    escalation = _escalation(escalation_id)
+    if escalation.status == EscalationStatus.OPEN:
+        escalation.status = EscalationStatus.ACKNOWLEDGED
+        escalation.acknowledged_at = timezone.now()
+        escalation.acknowledged_by = moderator
+        escalation.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+        _audit(moderator, "escalation.ack", room=escalation.room, message=escalation.message)
+        _push_to_moderators("escalation.updated", "escalation", escalation_payload(escalation))
+    return escalation
+
+
+@transaction.atomic
+def do_resolve_escalation(moderator, escalation_id: int, note: str) -> Escalation:
+    """Close an escalation with a note saying what was done."""
+    check_moderator(moderator)
+    if not note.strip():
+        raise ProtocolError(BAD_REQUEST, "a resolution note is required")
+    escalation = _escalation(escalation_id)
+    if escalation.status == EscalationStatus.RESOLVED:
+        raise ProtocolError(BAD_REQUEST, "already resolved")
+    now = timezone.now()
+    if escalation.acknowledged_at is None:
+        escalation.acknowledged_at, escalation.acknowledged_by = now, moderator
+    escalation.status = EscalationStatus.RESOLVED
+    escalation.resolved_at, escalation.resolved_by, escalation.resolution_note = now, moderator, note.strip()
+    escalation.save()
+    _audit(moderator, "escalation.resolve", room=escalation.room, message=escalation.message, reason=note.strip())
+    _push_to_moderators("escalation.updated", "escalation", escalation_payload(escalation))
+    return escalation
+
+
+def _close_flags(moderator, message: Message) -> None:
+    for flag in Flag.objects.filter(message=message, status=FlagStatus.OPEN).select_related("room"):
+        flag.status, flag.reviewed_at, flag.reviewed_by = FlagStatus.REVIEWED, timezone.now(), moderator
+        flag.save(update_fields=["status", "reviewed_at", "reviewed_by"])
+        _push_to_moderators("flag.updated", "flag", flag_payload(flag))
+
+
+@transaction.atomic
+def do_hide_message(moderator, room_slug: str, seq: int, reason: str) -> Message:
+    """Remove a message from the room; everyone connected is told to take it off their screen."""
+    check_moderator(moderator)
+    room = _room(room_slug)
+    message = _message(room, seq)
+    if message.state != MessageState.REMOVED:
+        message.state, message.state_changed_at = MessageState.REMOVED, timezone.now()
+        message.save(update_fields=["state", "state_changed_at"])
+        frame = protocol.encode({"type": "message.removed", "seq": seq})
+        publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+        _audit(moderator, "message.hide", room=room, message=message, reason=reason)
+    _close_flags(moderator, message)
+    return message
+
+
+@transaction.atomic
+def do_approve_message(moderator, room_slug: str, seq: int) -> Message:
+    """Deliver a held message to the room, in its place in the sequence."""
+    check_moderator(moderator)
+    room = _room(room_slug)
+    message = _message(room, seq)
+    if message.state != MessageState.HELD:
+        raise ProtocolError(BAD_REQUEST, f"message {seq} is not held")
+    message.state, message.state_changed_at = MessageState.VISIBLE, timezone.now()
+    message.save(update_fields=["state", "state_changed_at"])
+    frame = protocol.encode(protocol.message_payload(message))
+    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    _audit(moderator, "message.approve", room=room, message=message)
+    _close_flags(moderator, message)
+    return message
+
+
+PIN_MAX_CHARS = 500
+
+
+@transaction.atomic
+def do_pin_announcement(user, room_slug: str, text: str) -> Room:
+    """Pin an announcement above the room's conversation (empty text unpins); everyone connected sees it."""
+    room = _room(room_slug)
+    check_room_staff(user, room)
+    text = pipeline.review(text).text if text.strip() else ""
+    if len(text) > PIN_MAX_CHARS:
+        raise ProtocolError(BAD_REQUEST, f"an announcement is at most {PIN_MAX_CHARS} characters")
+    room.pinned_text = text
+    room.save(update_fields=["pinned_text"])
+    _audit(user, "room.pin", room=room, reason=text)
+    frame = protocol.encode({"type": "pinned", "text": text})
+    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    return room
+
+
+def _to_member(membership: Membership, event: dict) -> None:
+    publish_on_commit(member_group(membership.pk), event)
+
+
+@transaction.atomic
+def do_warn_member(moderator, room_slug: str, alias: str, reason: str) -> Membership:
+    check_moderator(moderator)
+    if not reason.strip():
+        raise ProtocolError(BAD_REQUEST, "a warning needs a reason the member will read")
+    member = _member(_room(room_slug), alias)
+    _audit(moderator, "user.warn", room=member.room, member=member, reason=reason.strip())
+    frame = protocol.encode({"type": "warning", "reason": reason.strip()})
+    _to_member(member, {"type": "member.frame", "frame": frame})
+    return member
+
+
+@transaction.atomic
+def do_mute_member(moderator, room_slug: str, alias: str, minutes: int, reason: str) -> Membership:
+    check_moderator(moderator)
+    if not (1 <= minutes <= MAX_MUTE_MINUTES):
+        raise ProtocolError(BAD_REQUEST, f"minutes must be between 1 and {MAX_MUTE_MINUTES}")
+    member = _member(_room(room_slug), alias)
+    if member.user.is_moderator:
+        raise ProtocolError(FORBIDDEN, "moderators cannot be muted")
+    member.muted_until = timezone.now() + timedelta(minutes=minutes)
+    member.save(update_fields=["muted_until"])
+    _audit(moderator, "user.mute", room=member.room, member=member, reason=reason, minutes=minutes)
+    frame = protocol.encode({"type": "muted", "until": member.muted_until.isoformat(), "reason": reason})
+    _to_member(member, {"type": "member.frame", "frame": frame})
+    return member
+
+
+@transaction.atomic
+def do_ban_member(moderator, room_slug: str, alias: str, reason: str) -> Membership:
+    """Ban a member from a room: their open sockets there are closed with 4403."""
+    check_moderator(moderator)
+    if not reason.strip():
+        raise ProtocolError(BAD_REQUEST, "a ban needs a reason")
+    member = _member(_room(room_slug), alias)
+    if member.user.is_moderator:
+        raise ProtocolError(FORBIDDEN, "moderators cannot be banned")
+    member.is_banned = True
+    member.save(update_fields=["is_banned"])
+    _audit(moderator, "user.ban", room=member.room, member=member, reason=reason.strip())
+    _to_member(member, {"type": "member.banned"})
+    return member
+
+
+def check_room_staff(user, room: Room) -> None:
+    """Raise ProtocolError(FORBIDDEN) unless ``user`` is a moderator or one of the room's facilitators."""
+    if user.is_authenticated and (user.is_moderator or room.facilitators.filter(pk=user.pk).exists()):
+        return
+    raise ProtocolError(FORBIDDEN, "moderators and this room's facilitators only")
+
+
+@transaction.atomic
+def do_set_slow_mode(user, room_slug: str, seconds: int) -> Room:
+    room = _room(room_slug)
+    check_room_staff(user, room)
+    if not (0 <= seconds <= MAX_SLOW_MODE_SECONDS):
+        raise ProtocolError(BAD_REQUEST, f"seconds must be between 0 and {MAX_SLOW_MODE_SECONDS}")
+    room.slow_mode_seconds = seconds
+    room.save(update_fields=["slow_mode_seconds"])
+    _audit(user, "room.slow_mode", room=room, seconds=seconds)
+    frame = protocol.encode({"type": "slow_mode", "seconds": seconds})
+    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    return room
+
+
+# --- Revealing identity --------------------------------------------------------------------------
+
+
+def moderator_group(user_id: int) -> str:
+    """Channel-layer group of one moderator's sockets: revealed identities go there and nowhere else."""
+    return f"moderator.{user_id}"
+
+
+def _identity(member: Membership) -> dict:
+    user = member.user
+    return {"username": user.username, "name": user.get_full_name(), "email": user.email}
+
+
+def _reveal(request: RevealRequest, approver=None) -> None:
+    request.status = RevealRequest.Status.REVEALED
+    request.approved_by = approver
+    request.revealed_at = timezone.now()
+    request.save(update_fields=["status", "approved_by", "revealed_at"])
+    _audit(
+        approver or request.requested_by,
+        "identity.reveal",
+        room=request.member.room,
+        member=request.member,
+        reason=request.reason,
+        request=request.pk,
+        requested_by=request.requested_by_id,
+    )
+    frame = protocol.encode(
+        {
+            "type": "identity.revealed",
+            "request": request.pk,
+            "room": request.member.room.slug,
+            "alias": request.member.alias,
+            "identity": _identity(request.member),
+        }
+    )
+    publish_on_commit(moderator_group(request.requested_by_id), {"type": "moderation.frame", "frame": frame})
+
+
+@transaction.atomic
+def do_request_reveal(moderator, reason: str, escalation_id: int | None, flag_id: int | None) -> RevealRequest:
+    """Ask who is behind the alias of an escalated or flagged message.
+
+    Revealed at once for escalations at REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL or above; otherwise it waits
+    for a second moderator. The identity is sent only to the requesting moderator's own sockets.
+    """
+    check_moderator(moderator)
+    if not reason.strip():
+        raise ProtocolError(BAD_REQUEST, "a written reason is required to reveal an identity")
+    if (escalation_id is None) == (flag_id is None):
+        raise ProtocolError(BAD_REQUEST, "a reveal must name exactly one escalation or flag")
+    if escalation_id is not None:
+        context = _escalation(escalation_id, lock=False)
+        level = context.level
+    else:
+        try:
+            context = Flag.objects.select_related("message__author", "room").get(pk=flag_id)
+        except Flag.DoesNotExist:
+            raise ProtocolError(NOT_FOUND, f"no flag {flag_id}") from None
+        level = 0
+    request = RevealRequest.objects.create(
+        member=context.message.author,
+        escalation=context if escalation_id is not None else None,
+        flag=context if flag_id is not None else None,
+        requested_by=moderator,
+        reason=reason.strip(),
+    )
+    _audit(moderator, "identity.reveal_request", room=context.room, member=request.member, reason=request.reason)
+    threshold = settings.REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL
+    if threshold and level >= threshold:
+        _reveal(request)
+    else:
+        frame = protocol.encode(
+            {
+                "type": "reveal.requested",
+                "request": request.pk,
+                "room": context.room.slug,
+                "alias": request.member.alias,
+                "reason": request.reason,
+            }
+        )
+        publish_on_commit(MODERATORS_GROUP, {"type": "moderation.frame", "frame": frame})
+    return request
+
+
+@transaction.atomic
+def do_approve_reveal(moderator, request_id: int) -> RevealRequest:
+    """A second moderator approves a pending reveal; the requester then receives the identity."""
+    check_moderator(moderator)
+    try:
+        request = (
+            RevealRequest.objects.select_for_update(of=("self",))
+            .select_related("member__user", "member__room")
+            .get(pk=request_id)
+        )
+    except RevealRequest.DoesNotExist:
+        raise ProtocolError(NOT_FOUND, f"no reveal request {request_id}") from None
+    if request.status != RevealRequest.Status.PENDING:
+        raise ProtocolError(BAD_REQUEST, "this request was already decided")
+    if request.requested_by_id == moderator.pk:
+        raise ProtocolError(FORBIDDEN, "a second moderator must approve your own request")
+    _reveal(request, approver=moderator)
+    return request
+
+
+def reveals_of(user) -> list[dict]:
+    """What a student may see about reveals of their identity: when, by which role, why, in which room."""
+    requests = RevealRequest.objects.filter(member__user=user, status=RevealRequest.Status.REVEALED).select_related(
+        "member__room", "requested_by"
+    )
+    return [
+        {
+            "when": r.revealed_at,
+            "room": r.member.room.title,
+            "by_role": r.requested_by.get_role_display(),
+            "approved_by_second_moderator": r.approved_by_id is not None,
+            "reason": r.reason,
+        }
+        for r in requests.order_by("-revealed_at")
+    ]

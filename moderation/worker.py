@@ -1,0 +1,115 @@
+"""The escalation worker: nobody acknowledged a crisis escalation in time -> alert again, then call on-call staff.
+
+It reads open escalations from the database, never from Redis, so it keeps e-mailing and calling the
+webhook while Redis is down (the moderators' live reminder is what fails then, and that is recorded).
+Every attempt is a NotificationAttempt row. Safe to run several workers on PostgreSQL (rows are claimed
+with SKIP LOCKED); on SQLite run one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+
+from rooms import protocol
+from rooms.events import publish
+
+from .models import Escalation, EscalationStatus, NotificationAttempt
+from .services import MODERATORS_GROUP, escalation_payload, escalation_timer
+
+logger = logging.getLogger(__name__)
+
+STAGE_REALERTED = 1
+STAGE_ONCALL_NOTIFIED = 2
+WEBHOOK_TIMEOUT_SECONDS = 5
+
+
+def _record(escalation: Escalation, channel: str, ok: bool, detail: str = "") -> None:
+    NotificationAttempt.objects.create(escalation=escalation, channel=channel, ok=ok, detail=detail[:1000])
+
+
+def _age(escalation: Escalation, now: datetime) -> str:
+    minutes = int((now - escalation.created_at).total_seconds() // 60)
+    return f"{minutes} min"
+
+
+def remind_moderators(escalation: Escalation, now: datetime) -> None:
+    frame = protocol.encode({"type": "escalation.reminder", "escalation": escalation_payload(escalation)})
+    try:
+        publish(MODERATORS_GROUP, {"type": "moderation.frame", "frame": frame})
+        _record(
+            escalation, NotificationAttempt.Channel.MODERATORS, True, f"unacknowledged after {_age(escalation, now)}"
+        )
+    except Exception as error:  # Redis down: recorded; e-mail and webhook still go out
+        _record(escalation, NotificationAttempt.Channel.MODERATORS, False, f"{type(error).__name__}: {error}")
+
+
+def notify_oncall(escalation: Escalation, now: datetime) -> None:
+    """E-mail on-call staff and call the webhook. No message text: e-mail and webhooks leave our control."""
+    summary = (
+        f"A level {escalation.level} crisis escalation in {escalation.room.title} (alias "
+        f"{escalation.message.author.alias}) has not been acknowledged for {_age(escalation, now)}.\n\n"
+        f"Open the moderation queue now: {settings.DASHBOARD_URL}\n"
+    )
+    if settings.ONCALL_EMAILS:
+        try:
+            send_mail(
+                f"[MedPeer] Unacknowledged level {escalation.level} crisis escalation #{escalation.pk}",
+                summary,
+                settings.DEFAULT_FROM_EMAIL,
+                settings.ONCALL_EMAILS,
+            )
+            _record(escalation, NotificationAttempt.Channel.EMAIL, True, ", ".join(settings.ONCALL_EMAILS))
+        except Exception as error:
+            _record(escalation, NotificationAttempt.Channel.EMAIL, False, f"{type(error).__name__}: {error}")
+    if settings.ESCALATION_WEBHOOK_URL:
+        body = json.dumps(
+            {
+                "escalation": escalation.pk,
+                "level": escalation.level,
+                "room": escalation.room.slug,
+                "alias": escalation.message.author.alias,
+                "created_at": escalation.created_at.isoformat(),
+                "dashboard": settings.DASHBOARD_URL,
+            }
+        ).encode()
+        request = urllib.request.Request(
+            settings.ESCALATION_WEBHOOK_URL, data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+                _record(escalation, NotificationAttempt.Channel.WEBHOOK, True, f"HTTP {response.status}")
+        except Exception as error:
+            _record(escalation, NotificationAttempt.Channel.WEBHOOK, False, f"{type(error).__name__}: {error}")
+
+
+def tick(now: datetime | None = None) -> int:
+    """Act on every open escalation whose timer ran out; return how many were handled."""
+    now = now or timezone.now()
+    handled = 0
+    while True:
+        with transaction.atomic():
+            due = Escalation.objects.filter(status=EscalationStatus.OPEN, next_action_at__lte=now).order_by(
+                "-level", "next_action_at"
+            )
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True, of=("self",))
+            escalation = due.select_related("room", "message__author").first()
+            if escalation is None:
+                return handled
+            remind_moderators(escalation, now)
+            if escalation.notify_stage >= STAGE_REALERTED and escalation.notify_stage < STAGE_ONCALL_NOTIFIED:
+                notify_oncall(escalation, now)
+                escalation.notify_stage = STAGE_ONCALL_NOTIFIED
+            elif escalation.notify_stage < STAGE_REALERTED:
+                escalation.notify_stage = STAGE_REALERTED
+            escalation.next_action_at = now + escalation_timer(escalation.level)
+            escalation.save(update_fields=["notify_stage", "next_action_at"])
+            handled += 1

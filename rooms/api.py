@@ -1,0 +1,109 @@
+"""HTTP JSON API: the room directory and message history (same message objects as the WebSocket)."""
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from . import services, sessions
+from .calendar import room_feed, user_feed
+from .models import CalendarToken, Membership, Room
+from .presence import presence
+from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND
+
+
+def error_response(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"type": "error", "code": code, "detail": detail}, status=status)
+
+
+@require_GET
+async def room_list(request):
+    """List active rooms with how many people are online in each."""
+    rooms = [room async for room in Room.objects.filter(is_active=True).order_by("title")]
+    online = await presence.counts([room.pk for room in rooms])
+    next_sessions = await sync_to_async(_next_sessions)(rooms)
+    return JsonResponse(
+        {
+            "rooms": [
+                {
+                    "slug": room.slug,
+                    "title": room.title,
+                    "description": room.description,
+                    "anonymity": room.anonymity,
+                    "posting_open": room.posting_open,
+                    "last_seq": room.last_seq,
+                    "online": online[room.pk],
+                    "next_session": next_sessions.get(room.pk),
+                }
+                for room in rooms
+            ]
+        }
+    )
+
+
+def _next_sessions(rooms) -> dict:
+    now = timezone.now()
+    found = {}
+    for room in rooms:
+        upcoming = list(sessions.upcoming(room, now, limit=1))
+        if upcoming:
+            found[room.pk] = sessions.occurrence_payload(upcoming[0])
+    return found
+
+
+def _int_param(request, name: str, minimum: int) -> int | None:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < minimum:
+        raise ValueError(f"'{name}' must be an integer >= {minimum}")
+    return int(raw)
+
+
+@require_GET
+def room_messages(request, slug: str):
+    """Return messages of a room: the latest page, or a page before ``before_seq`` / after ``after_seq``."""
+    if not request.user.is_authenticated:
+        return error_response(401, FORBIDDEN, "log in first")
+    try:
+        room = services.get_room(slug)
+    except services.RoomNotFound:
+        return error_response(404, NOT_FOUND, "no such room")
+    try:
+        after_seq = _int_param(request, "after_seq", 0)
+        before_seq = _int_param(request, "before_seq", 1)
+        limit = _int_param(request, "limit", 1)
+    except ValueError as error:
+        return error_response(400, BAD_REQUEST, str(error))
+    if after_seq is not None and before_seq is not None:
+        return error_response(400, BAD_REQUEST, "give at most one of 'after_seq' and 'before_seq'")
+    limit = limit or settings.CHAT_HISTORY_ON_JOIN
+    if limit > settings.CHAT_HISTORY_PAGE_MAX:
+        return error_response(400, BAD_REQUEST, f"'limit' must be at most {settings.CHAT_HISTORY_PAGE_MAX}")
+
+    viewer = Membership.objects.filter(user=request.user, room=room).first()
+    if viewer is not None and viewer.is_banned:
+        return error_response(403, FORBIDDEN, "you are banned from this room")
+    if after_seq is not None:
+        messages, has_more = services.messages_after(room.pk, viewer, after_seq, limit)
+    else:
+        messages, has_more = services.messages_before(room.pk, viewer, before_seq or room.last_seq + 1, limit)
+    return JsonResponse({"room": room.slug, "last_seq": room.last_seq, "messages": messages, "has_more": has_more})
+
+
+def room_calendar(request, slug: str):
+    """A room's sessions as an iCalendar feed (public: it lists times and topics, nobody's name)."""
+    try:
+        room = services.get_room(slug)
+    except services.RoomNotFound:
+        raise Http404("no such room") from None
+    return HttpResponse(room_feed(room), content_type="text/calendar; charset=utf-8")
+
+
+def user_calendar(request, token: str):
+    """A student's own sessions, at a secret URL (calendar apps cannot log in)."""
+    owner = CalendarToken.objects.filter(token=token).select_related("user").first()
+    if owner is None:
+        raise Http404("unknown or reset calendar link")
+    return HttpResponse(user_feed(owner.user), content_type="text/calendar; charset=utf-8")

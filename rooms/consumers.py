@@ -1,0 +1,189 @@
+"""The room consumer: a thin adapter between WebSocket frames and rooms.services."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+
+from chatserver.consumers import ChatConsumer
+
+from . import circle, services
+from .events import bind_to_running_loop
+from .models import member_group
+from .presence import presence
+from .protocol import (
+    BAD_REQUEST,
+    CLOSE_FORBIDDEN,
+    CLOSE_NO_SUCH_ROOM,
+    RATE_LIMITED,
+    CircleAction,
+    FetchHistory,
+    Ping,
+    ProtocolError,
+    ReportMessage,
+    SendMessage,
+    SetIdentity,
+    encode,
+    parse_frame,
+)
+from .ratelimit import message_limiter
+
+logger = logging.getLogger(__name__)
+
+SERVER_ERROR = "server_error"
+
+
+def _join(user, slug: str):
+    room = services.get_room(slug)
+    membership = services.do_join_room(user, room)
+    # Attach the rows we already hold: the consumer must not lazy-load them from async code.
+    membership.room = room
+    membership.user = user
+    return membership
+
+
+class RoomConsumer(ChatConsumer):
+    membership = None
+
+    async def connect(self):
+        user = await self.accept_logged_in_user()
+        if user is None:
+            return
+        try:
+            membership = await database_sync_to_async(_join)(user, self.scope["url_route"]["kwargs"]["slug"])
+        except services.RoomNotFound:
+            await self.close(code=CLOSE_NO_SUCH_ROOM)
+            return
+        except services.MemberBanned:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+
+        after_seq, after_seq_error = self._after_seq_from_query()
+        bind_to_running_loop()
+        self.user = user
+        self.membership = membership
+        self.group = membership.room.group_name
+        self.limiter = message_limiter()
+        # Join the group before reading history: a message committed in between arrives twice (clients
+        # drop the duplicate by seq) rather than not at all.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(member_group(membership.pk), self.channel_name)
+        online = await presence.join(membership.room_id, user.pk, self.channel_name)
+        snapshot = await database_sync_to_async(services.join_snapshot)(membership, after_seq, online)
+        await self.send(text_data=encode(snapshot))
+        if after_seq_error is not None:
+            await self.send_frame(after_seq_error.frame())
+
+    def _after_seq_from_query(self) -> tuple[int | None, ProtocolError | None]:
+        """Return after_seq from the URL, or an error to report after room.joined (which then has the latest)."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after_seq")
+        if not values:
+            return None, None
+        value = values[-1]
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            return int(value), None
+        return None, ProtocolError(BAD_REQUEST, "after_seq must be a non-negative integer; sent the latest history")
+
+    async def disconnect(self, code):
+        if self.membership is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_discard(member_group(self.membership.pk), self.channel_name)
+        await presence.leave(self.membership.room_id, self.user.pk, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.membership is None:
+            return  # closing: ignore anything that raced in
+        client_id = None
+        try:
+            frame = parse_frame(text_data, bytes_data)
+            if isinstance(frame, SendMessage):
+                client_id = frame.client_id
+                await self.send_message(frame)
+            elif isinstance(frame, SetIdentity):
+                membership = await database_sync_to_async(services.do_set_identity)(
+                    self.membership.pk, frame.anonymous
+                )
+                await self.send_frame({"type": "identity", **services.identity_payload(membership)})
+            elif isinstance(frame, FetchHistory):
+                await self.fetch_history(frame)
+            elif isinstance(frame, ReportMessage):
+                await database_sync_to_async(services.do_report_message)(self.membership.pk, frame.seq, frame.reason)
+                await self.send_frame({"type": "report.ack", "seq": frame.seq})
+            elif isinstance(frame, Ping):
+                await self.send_frame({"type": "pong"})
+            elif isinstance(frame, CircleAction):
+                await database_sync_to_async(circle.do_circle)(self.membership.pk, frame.action, frame.alias)
+        except ProtocolError as error:
+            await self.send_frame(error.frame())
+        except Exception:
+            # Never let one frame take the connection down. Nothing was acknowledged, so a client that
+            # retries with the same client_id loses nothing and creates nothing twice.
+            logger.exception("unexpected error handling a frame in room %s", self.membership.room_id)
+            error = {"type": "error", "code": SERVER_ERROR, "detail": "the server could not handle this; retry"}
+            if client_id is not None:
+                error["client_id"] = client_id
+            await self.send_frame(error)
+
+    async def send_message(self, frame: SendMessage) -> None:
+        token = await self.limiter.hit(self.user.pk)
+        if token is None:
+            # A resend of a stored message (after a reconnect) is not a new message: answer it anyway.
+            existing = await database_sync_to_async(services.existing_send_result)(self.membership.pk, frame.client_id)
+            if existing is not None:
+                await self.send_frame(existing.ack_frame())
+                return
+            raise ProtocolError(
+                RATE_LIMITED,
+                f"slow down: at most {self.limiter.limit} messages in {self.limiter.seconds:g} seconds",
+                frame.client_id,
+            )
+        try:
+            result = await database_sync_to_async(services.do_send_message)(
+                self.membership.pk, frame.client_id, frame.body
+            )
+        except ProtocolError:
+            await self.limiter.refund(self.user.pk, token)
+            raise
+        if result.duplicate:
+            await self.limiter.refund(self.user.pk, token)
+        await self.send_frame(result.ack_frame())
+        support = result.support()
+        if support is not None:
+            # Only to this socket: nobody else learns that this student was shown crisis resources.
+            await self.send_frame(support)
+
+    async def fetch_history(self, frame: FetchHistory) -> None:
+        if frame.before_seq is not None:
+            messages, has_more = await database_sync_to_async(services.messages_before)(
+                self.membership.room_id, self.membership, frame.before_seq, frame.limit
+            )
+        else:
+            messages, has_more = await database_sync_to_async(services.messages_after)(
+                self.membership.room_id, self.membership, frame.after_seq, frame.limit
+            )
+        await self.send_frame({"type": "history", "messages": messages, "has_more": has_more})
+
+    async def send_frame(self, frame: dict) -> None:
+        await self.send(text_data=encode(frame))
+
+    # Channel-layer events: each carries a frame serialised once for every recipient.
+    async def room_message(self, event):
+        await self.send(text_data=event["frame"])
+
+    async def room_presence(self, event):
+        await self.send(text_data=event["frame"])
+
+    async def room_frame(self, event):
+        """Any other pre-serialised frame for the whole room (message.removed, slow_mode)."""
+        await self.send(text_data=event["frame"])
+
+    async def member_frame(self, event):
+        """A frame for this member only (a moderator's warning, a mute)."""
+        await self.send(text_data=event["frame"])
+
+    async def member_banned(self, event):
+        await self.send_frame({"type": "error", "code": "forbidden", "detail": "you have been banned from this room"})
+        await self.close(code=CLOSE_FORBIDDEN)

@@ -1,0 +1,217 @@
+"""Rooms, memberships and messages. Data only: every write goes through rooms.services."""
+
+from django.conf import settings
+from django.db import models
+
+
+def room_group(room_id: int) -> str:
+    """Channel-layer group of everyone connected to a room."""
+    return f"room.{room_id}"
+
+
+class AnonymityPolicy(models.TextChoices):
+    ALLOWED = "allowed", "Students choose: alias or name"
+    REQUIRED = "required", "Students always post under an alias"
+    OFF = "off", "Everyone posts under their name"
+
+
+class Room(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    guidelines = models.TextField(blank=True)
+    anonymity = models.CharField(max_length=16, choices=AnonymityPolicy.choices, default=AnonymityPolicy.ALLOWED)
+    # Inactive rooms are gone for members: not listed, cannot be joined (close 4404).
+    is_active = models.BooleanField(default=True)
+    # A room can be closed for posting and stay readable (an archive, or outside session hours).
+    posting_open = models.BooleanField(default=True)
+    # Slow mode: at least this many seconds between two messages of one member (0: off).
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+    # Posting is open only while one of the room's sessions is running (messages stay readable).
+    open_during_sessions_only = models.BooleanField(default=False)
+    # Sharing-circle mode: members raise hands, a facilitator gives the turn, only the speaker may post.
+    circle_active = models.BooleanField(default=False)
+    circle_speaker = models.ForeignKey(
+        "Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # An announcement pinned above the conversation by a facilitator or moderator ("" = none).
+    pinned_text = models.CharField(max_length=500, blank=True)
+    # Facilitators who run this room: they may pin announcements and set slow mode here.
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="facilitated_rooms",
+        limit_choices_to={"role": "facilitator"},
+    )
+    # Highest seq handed out in this room. Incremented under a row lock in the same transaction that
+    # stores the message, so seqs are 1, 2, 3... with no gap and no duplicate.
+    last_seq = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def group_name(self) -> str:
+        return room_group(self.pk)
+
+
+def member_group(membership_id: int) -> str:
+    """Channel-layer group of one member's sockets in one room (warnings, bans)."""
+    return f"member.{membership_id}"
+
+
+class Membership(models.Model):
+    """A user's place in a room: created on first join, it carries their alias and standing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    # Random, stored, unique in the room and different from the user's aliases elsewhere: nothing
+    # about it can be computed from the user.
+    alias = models.CharField(max_length=64)
+    is_anonymous = models.BooleanField(default=True)
+    muted_until = models.DateTimeField(null=True, blank=True)
+    is_banned = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "room"], name="membership_user_room_unique"),
+            models.UniqueConstraint(fields=["room", "alias"], name="membership_alias_unique_in_room"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias} in {self.room_id}"
+
+
+class MessageState(models.TextChoices):
+    VISIBLE = "visible", "Visible"
+    HELD = "held", "Held for a moderator"
+    REMOVED = "removed", "Removed"
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.BigIntegerField()
+    author = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="messages")
+    # How the author appeared when they sent it: switching identity changes future messages only.
+    author_anonymous = models.BooleanField()
+    author_name = models.CharField(max_length=150)
+    author_role = models.CharField(max_length=16)
+    body = models.TextField()
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state = models.CharField(max_length=16, choices=MessageState.choices, default=MessageState.VISIBLE)
+    # When a moderator (or enough reports) last hid or approved it: reconnecting clients are told about
+    # such changes to messages they already had (see services.join_snapshot).
+    state_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["room", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="message_seq_unique_in_room"),
+            # A resend with the same client_id is the same message (idempotent send).
+            models.UniqueConstraint(fields=["author", "client_id"], name="message_client_id_unique_per_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} in {self.room_id}"
+
+
+class Report(models.Model):
+    """A member's report of a message. The moderation queue acts on these."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="reports_made")
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="report_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"report of {self.message}"
+
+
+class SessionSeries(models.Model):
+    """A facilitated group session, once or weekly until an end date, at a wall-clock time in a named zone."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="session_series")
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64)
+    # Local wall-clock start and length: each occurrence keeps this local time across daylight-saving changes.
+    first_date = models.DateField()
+    local_time = models.TimeField()
+    duration_minutes = models.PositiveIntegerField()
+    weekly_until = models.DateField(null=True, blank=True)
+    capacity = models.PositiveIntegerField()
+    facilitator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    co_facilitators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SessionOccurrence(models.Model):
+    series = models.ForeignKey(SessionSeries, on_delete=models.CASCADE, related_name="occurrences")
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.series} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Rsvp(models.Model):
+    class Status(models.TextChoices):
+        GOING = "going", "Going"
+        WAITLISTED = "waitlisted", "On the waitlist"
+
+    occurrence = models.ForeignKey(SessionOccurrence, on_delete=models.CASCADE, related_name="rsvps")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set in the same transaction that sends the reminder e-mail: one reminder per RSVP, even across restarts.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["occurrence", "user"], name="one_rsvp_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.status} for {self.occurrence_id}"
+
+
+class CalendarToken(models.Model):
+    """The secret in a student's personal calendar feed URL; resetting it makes the old URL stop working."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token")
+    token = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"
+
+
+class RaisedHand(models.Model):
+    """A member waiting for the turn in a sharing circle, in the order hands went up."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="raised_hands")
+    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["room", "member"], name="one_hand_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} waiting in {self.room_id}"

@@ -1,0 +1,205 @@
+"""WebSocket protocol v1: frame schemas, error codes and serialisation. See docs/protocol.md.
+
+Parsing is strict and total: any input produces either a typed ``ClientFrame`` or a ``ProtocolError``
+with a code, never an exception of another kind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+PROTOCOL_VERSION = 1
+
+# Error codes a client can cause. Each has a test in tests/rooms/test_protocol.py or test_consumer.py.
+BAD_REQUEST = "bad_request"  # not JSON, binary, unknown type, missing or wrongly typed field
+TOO_LONG = "too_long"  # body over CHAT_MAX_MESSAGE_CHARS, or a frame over CHAT_MAX_FRAME_BYTES
+RATE_LIMITED = "rate_limited"  # more than CHAT_RATE_LIMIT_MESSAGES in CHAT_RATE_LIMIT_SECONDS
+FORBIDDEN = "forbidden"  # the action is not allowed for this user in this room
+MUTED = "muted"  # the member is muted in this room for now
+ROOM_CLOSED = "room_closed"  # the room is not open for posting
+NOT_FOUND = "not_found"  # the frame names a message that does not exist in this room
+NOT_YOUR_TURN = "not_your_turn"  # a sharing circle is running and someone else holds the turn
+ERROR_CODES = (BAD_REQUEST, TOO_LONG, RATE_LIMITED, FORBIDDEN, MUTED, ROOM_CLOSED, NOT_FOUND, NOT_YOUR_TURN)
+CIRCLE_ACTIONS = ("circle.start", "circle.stop", "hand.raise", "hand.lower", "turn.give", "turn.pass")
+
+# WebSocket close codes sent after accepting, so that browsers can read them.
+CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NO_SUCH_ROOM = 4404
+
+CLIENT_ID_MAX_CHARS = 64
+
+
+class ProtocolError(Exception):
+    """An error a client caused; sent back as an ``error`` frame, the connection stays open."""
+
+    def __init__(self, code: str, detail: str, client_id: str | None = None):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.client_id = client_id
+
+    def frame(self) -> dict[str, Any]:
+        frame = {"type": "error", "code": self.code, "detail": self.detail}
+        if self.client_id is not None:
+            frame["client_id"] = self.client_id
+        return frame
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    client_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SetIdentity:
+    anonymous: bool
+
+
+@dataclass(frozen=True)
+class FetchHistory:
+    before_seq: int | None
+    after_seq: int | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class ReportMessage:
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+@dataclass(frozen=True)
+class CircleAction:
+    action: str
+    alias: str | None = None
+
+
+ClientFrame = SendMessage | SetIdentity | FetchHistory | ReportMessage | Ping | CircleAction
+
+
+def typed_field(data: dict, name: str, kind: type | tuple[type, ...], *, required: bool = True, client_id=None):
+    """Return ``data[name]`` if it has type ``kind``, None if optional and absent; else raise ProtocolError."""
+    if name not in data or data[name] is None:
+        if required:
+            raise ProtocolError(BAD_REQUEST, f"missing field '{name}'", client_id)
+        return None
+    value = data[name]
+    # bool is an int in Python; a JSON true is never a valid seq or limit.
+    if isinstance(value, bool) and kind is not bool:
+        raise ProtocolError(BAD_REQUEST, f"field '{name}' has the wrong type", client_id)
+    if not isinstance(value, kind):
+        raise ProtocolError(BAD_REQUEST, f"field '{name}' has the wrong type", client_id)
+    return value
+
+
+def int_field(data: dict, name: str, *, required: bool, minimum: int = 1) -> int | None:
+    """Return the integer ``data[name]`` within [minimum, 2**62]; raise ProtocolError(BAD_REQUEST) otherwise."""
+    value = typed_field(data, name, int, required=required)
+    if value is not None and not (minimum <= value <= 2**62):
+        raise ProtocolError(BAD_REQUEST, f"field '{name}' is out of range")
+    return value
+
+
+def decode_object(text: str | None) -> tuple[str, dict]:
+    """Return (type, object) for one JSON text frame, or raise ProtocolError."""
+    if text is None:
+        raise ProtocolError(BAD_REQUEST, "binary frames are not supported; send JSON text")
+    if len(text) > settings.CHAT_MAX_FRAME_BYTES:
+        raise ProtocolError(TOO_LONG, f"frame larger than {settings.CHAT_MAX_FRAME_BYTES} bytes")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ProtocolError(BAD_REQUEST, "frame is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(BAD_REQUEST, "frame must be a JSON object")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError(BAD_REQUEST, "missing field 'type'")
+    return kind, data
+
+
+def parse_frame(text: str | None, binary: bytes | None = None) -> ClientFrame:
+    """Return the typed frame for one WebSocket message, or raise ProtocolError."""
+    kind, data = decode_object(text)
+
+    if kind == "message.send":
+        raw_client_id = data.get("client_id")
+        # Echo the client_id back on errors only when it is usable, so clients can match the error.
+        echo = raw_client_id if isinstance(raw_client_id, str) and len(raw_client_id) <= CLIENT_ID_MAX_CHARS else None
+        client_id = typed_field(data, "client_id", str, client_id=echo)
+        if not (1 <= len(client_id) <= CLIENT_ID_MAX_CHARS) or not client_id.isprintable():
+            raise ProtocolError(BAD_REQUEST, f"client_id must be 1-{CLIENT_ID_MAX_CHARS} printable characters")
+        body = typed_field(data, "body", str, client_id=client_id)
+        if len(body) > settings.CHAT_MAX_MESSAGE_CHARS:
+            raise ProtocolError(
+                TOO_LONG, f"message longer than {settings.CHAT_MAX_MESSAGE_CHARS} characters", client_id
+            )
+        if not body.strip():
+            raise ProtocolError(BAD_REQUEST, "message is empty", client_id)
+        return SendMessage(client_id=client_id, body=body)
+    if kind == "identity.set":
+        return SetIdentity(anonymous=typed_field(data, "anonymous", bool))
+    if kind == "history.fetch":
+        before_seq = int_field(data, "before_seq", required=False)
+        after_seq = int_field(data, "after_seq", required=False, minimum=0)
+        if (before_seq is None) == (after_seq is None):
+            raise ProtocolError(BAD_REQUEST, "give exactly one of 'before_seq' and 'after_seq'")
+        limit = int_field(data, "limit", required=False)
+        if limit is None:
+            limit = settings.CHAT_HISTORY_ON_JOIN
+        if limit > settings.CHAT_HISTORY_PAGE_MAX:
+            raise ProtocolError(BAD_REQUEST, f"limit must be at most {settings.CHAT_HISTORY_PAGE_MAX}")
+        return FetchHistory(before_seq=before_seq, after_seq=after_seq, limit=limit)
+    if kind == "message.report":
+        seq = int_field(data, "seq", required=True)
+        reason = typed_field(data, "reason", str)
+        if not reason.strip():
+            raise ProtocolError(BAD_REQUEST, "reason is empty")
+        if len(reason) > settings.CHAT_REPORT_REASON_MAX_CHARS:
+            raise ProtocolError(TOO_LONG, f"reason longer than {settings.CHAT_REPORT_REASON_MAX_CHARS} characters")
+        return ReportMessage(seq=seq, reason=reason.strip())
+    if kind == "ping":
+        return Ping()
+    if kind in CIRCLE_ACTIONS:
+        alias = typed_field(data, "alias", str) if kind == "turn.give" else None
+        return CircleAction(action=kind, alias=alias)
+    raise ProtocolError(BAD_REQUEST, "unknown frame type")
+
+
+def encode(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def message_payload(message, *, include_client_id: bool = False) -> dict[str, Any]:
+    """Return the protocol object for a stored Message.
+
+    Precondition: the fields used are the author snapshot on the Message itself, never the
+    Membership or User, so nothing about an anonymous author can leak from here. ``client_id`` goes
+    only to the author (a client could pick client_ids that link its named and anonymous messages).
+    """
+    payload = {
+        "type": "message",
+        "seq": message.seq,
+        "client_id": message.client_id if include_client_id else None,
+        "author": {
+            "name": message.author_name,
+            "anonymous": message.author_anonymous,
+            "role": message.author_role,
+        },
+        "body": message.body,
+        "sent_at": message.created_at.isoformat(),
+    }
+    if message.state != "visible":
+        payload["state"] = message.state
+    return payload

@@ -1,0 +1,48 @@
+"""E-mail reminders before group sessions, sent by the worker (manage.py run_moderation_worker).
+
+Each RSVP is locked, e-mailed and marked in one transaction, so a restarted worker does not send it again
+(a crash in the instant between sending and committing can repeat one reminder; none is ever skipped).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+
+from .models import Rsvp
+
+
+def send_due_reminders(now: datetime) -> int:
+    """E-mail everyone going to a session that starts within SESSION_REMINDER_MINUTES; return how many."""
+    horizon = now + timedelta(minutes=settings.SESSION_REMINDER_MINUTES)
+    sent = 0
+    while True:
+        with transaction.atomic():
+            due = Rsvp.objects.filter(
+                status=Rsvp.Status.GOING,
+                reminder_sent_at__isnull=True,
+                occurrence__cancelled=False,
+                occurrence__starts_at__gt=now,
+                occurrence__starts_at__lte=horizon,
+            ).exclude(user__email="")
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True, of=("self",))
+            rsvp = due.select_related("user", "occurrence__series__room").order_by("id").first()
+            if rsvp is None:
+                return sent
+            occurrence, series = rsvp.occurrence, rsvp.occurrence.series
+            local = occurrence.starts_at.astimezone(ZoneInfo(series.time_zone))
+            send_mail(
+                f"Reminder: {series.title} at {local:%H:%M} ({series.time_zone})",
+                f"Your session {series.title!r} in {series.room.title} starts at {local:%Y-%m-%d %H:%M} "
+                f"({series.time_zone}).\n\nJoin the room: {settings.SITE_URL}/rooms/{series.room.slug}/\n",
+                settings.DEFAULT_FROM_EMAIL,
+                [rsvp.user.email],
+            )
+            rsvp.reminder_sent_at = now
+            rsvp.save(update_fields=["reminder_sent_at"])
+            sent += 1

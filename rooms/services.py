@@ -1,0 +1,392 @@
+"""Domain actions for rooms: ``check_*`` validates and raises ProtocolError, ``do_*`` writes.
+
+Every function here is synchronous and runs in a database thread; consumers call them through
+``database_sync_to_async``. Events go out only after commit (``publish_on_commit``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chatserver.models import User
+from moderation import pipeline, rule_store
+from moderation import services as moderation_services
+from moderation.support import support_frame
+
+from . import circle, protocol, sessions
+from .aliases import pick_alias
+from .events import publish_on_commit
+from .models import AnonymityPolicy, Membership, Message, MessageState, Report, Room
+from .protocol import FORBIDDEN, MUTED, NOT_FOUND, RATE_LIMITED, ROOM_CLOSED, ProtocolError
+
+logger = logging.getLogger(__name__)
+
+# How many of the author's previous messages the moderation pipeline sees as context.
+REVIEW_CONTEXT_MESSAGES = pipeline.RECENT_MESSAGES_CONSIDERED
+
+
+class RoomNotFound(Exception):
+    pass
+
+
+class MemberBanned(Exception):
+    pass
+
+
+def get_room(slug: str) -> Room:
+    """Return the active room with this slug, or raise RoomNotFound."""
+    try:
+        return Room.objects.get(slug=slug, is_active=True)
+    except Room.DoesNotExist:
+        raise RoomNotFound(slug) from None
+
+
+def anonymous_by_policy(room: Room, user: User, wanted: bool) -> bool:
+    """Return whether ``user`` posts anonymously in ``room`` given what they asked for."""
+    if not user.may_post_anonymously or room.anonymity == AnonymityPolicy.OFF:
+        return False
+    if room.anonymity == AnonymityPolicy.REQUIRED:
+        return True
+    return wanted
+
+
+def do_join_room(user: User, room: Room) -> Membership:
+    """Return the user's membership in the room, creating it (with a fresh alias) on first join.
+
+    Raise MemberBanned when the user is banned from the room.
+    """
+    membership = Membership.objects.filter(user=user, room=room).first()
+    for _attempt in range(5):
+        if membership is not None:
+            break
+        taken = set(Membership.objects.filter(room=room).values_list("alias", flat=True))
+        taken.update(Membership.objects.filter(user=user).values_list("alias", flat=True))
+        try:
+            with transaction.atomic():
+                # Students start anonymous where the room allows it: the safer default.
+                membership = Membership.objects.create(
+                    user=user,
+                    room=room,
+                    alias=pick_alias(taken),
+                    is_anonymous=anonymous_by_policy(room, user, wanted=True),
+                )
+        except IntegrityError:
+            # Another tab joined at the same moment, or the alias was taken meanwhile: look again.
+            membership = Membership.objects.filter(user=user, room=room).first()
+    if membership is None:
+        raise RuntimeError("could not create a membership")
+    if membership.is_banned:
+        raise MemberBanned()
+    # The room's policy may have changed since the last visit.
+    expected = anonymous_by_policy(room, user, membership.is_anonymous)
+    if expected != membership.is_anonymous:
+        membership.is_anonymous = expected
+        membership.save(update_fields=["is_anonymous"])
+    return membership
+
+
+def shown_name(membership: Membership) -> str:
+    """Return the name others see on this member's next message."""
+    return membership.alias if membership.is_anonymous else membership.user.display_name
+
+
+def identity_payload(membership: Membership) -> dict:
+    return {"alias": membership.alias, "anonymous": membership.is_anonymous, "name": shown_name(membership)}
+
+
+def do_set_identity(membership_id: int, anonymous: bool) -> Membership:
+    """Switch between alias and name for future messages. Raise ProtocolError(FORBIDDEN) if not allowed."""
+    membership = Membership.objects.select_related("user", "room").get(pk=membership_id)
+    if anonymous_by_policy(membership.room, membership.user, anonymous) != anonymous:
+        if anonymous and not membership.user.may_post_anonymously:
+            detail = "mentors, facilitators and moderators always post under their name"
+        elif anonymous:
+            detail = "this room does not allow anonymous posting"
+        else:
+            detail = "this room requires posting under your alias"
+        raise ProtocolError(FORBIDDEN, detail)
+    if membership.is_anonymous != anonymous:
+        membership.is_anonymous = anonymous
+        membership.save(update_fields=["is_anonymous"])
+    return membership
+
+
+def check_can_send(membership: Membership, client_id: str | None = None) -> None:
+    """Raise ProtocolError unless the member may post in the room right now."""
+    if membership.is_banned:
+        raise ProtocolError(FORBIDDEN, "you are banned from this room", client_id)
+    if membership.muted_until is not None and membership.muted_until > timezone.now():
+        until = membership.muted_until.isoformat()
+        raise ProtocolError(MUTED, f"you are muted in this room until {until}", client_id)
+    room = membership.room
+    if not room.is_active or not room.posting_open:
+        raise ProtocolError(ROOM_CLOSED, "this room is closed for new messages", client_id)
+    if room.open_during_sessions_only and not sessions.in_session(room, timezone.now()):
+        upcoming = sessions.upcoming(room, timezone.now(), limit=1)
+        when = f"; the next session starts {upcoming[0].starts_at.isoformat()}" if upcoming else ""
+        raise ProtocolError(ROOM_CLOSED, f"this room is open during its sessions only{when}", client_id)
+
+
+def check_slow_mode(membership: Membership, client_id: str | None = None) -> None:
+    """Raise ProtocolError(RATE_LIMITED) when the room is in slow mode and the member posted too recently."""
+    seconds = membership.room.slow_mode_seconds
+    if not seconds:
+        return
+    last = Message.objects.filter(author=membership).order_by("-seq").values_list("created_at", flat=True).first()
+    if last is not None:
+        wait = seconds - (timezone.now() - last).total_seconds()
+        if wait > 0:
+            raise ProtocolError(
+                RATE_LIMITED, f"slow mode: one message every {seconds} s; wait {wait:.0f} s", client_id
+            )
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the sender is told. ``duplicate`` is True when client_id had been seen: nothing was created."""
+
+    client_id: str
+    status: str  # delivered | held | blocked
+    seq: int | None = None
+    reason: str | None = None
+    duplicate: bool = False
+    # Above 0 when the message shows signs of crisis: the author gets a private support frame.
+    crisis_level: int = 0
+    # The author sounds worried about someone else at risk: they get helper resources (no escalation).
+    concern_for_other: bool = False
+
+    def support(self) -> dict | None:
+        """The private support frame this result calls for, if any."""
+        if self.duplicate or not (self.crisis_level > 0 or self.concern_for_other):
+            return None
+        return support_frame(self.crisis_level, for_other=self.concern_for_other)
+
+    def ack_frame(self) -> dict:
+        frame = {"type": "message.ack", "client_id": self.client_id, "seq": self.seq, "status": self.status}
+        if self.reason:
+            frame["reason"] = self.reason
+        return frame
+
+
+HELD_REASON = "shared with a moderator before it appears in the room"
+
+
+def _result_for_existing(message: Message) -> SendResult:
+    status = "held" if message.state == MessageState.HELD else "delivered"
+    reason = HELD_REASON if status == "held" else None
+    return SendResult(client_id=message.client_id, status=status, seq=message.seq, reason=reason, duplicate=True)
+
+
+def existing_send_result(membership_id: int, client_id: str) -> SendResult | None:
+    """Return the ack of a message this member already sent with ``client_id``, if any."""
+    existing = Message.objects.filter(author_id=membership_id, client_id=client_id).first()
+    return None if existing is None else _result_for_existing(existing)
+
+
+def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult:
+    """Store a message and broadcast it after commit. Idempotent on (author, client_id).
+
+    Precondition: ``body`` passed protocol validation (non-empty, within the length limit).
+    Raise ProtocolError when the member may not post.
+    """
+    membership = Membership.objects.select_related("user", "room").get(pk=membership_id)
+    existing = Message.objects.filter(author=membership, client_id=client_id).first()
+    if existing is not None:
+        return _result_for_existing(existing)
+    check_can_send(membership, client_id)
+    check_slow_mode(membership, client_id)
+    circle.check_turn(membership, client_id)
+
+    recent = list(
+        Message.objects.filter(author=membership)
+        .order_by("-seq")
+        .values_list("body", flat=True)[:REVIEW_CONTEXT_MESSAGES]
+    )
+    decision = pipeline.review(
+        body,
+        pipeline.ReviewContext(
+            room_slug=membership.room.slug,
+            author_anonymous=membership.is_anonymous,
+            recent_messages=tuple(reversed(recent)),
+        ),
+        rule_store.active_rules(),
+    )
+    # The pipeline never blocks a message with crisis signs (it escalates instead), so a blocked message
+    # needs no support frame.
+    if decision.action == pipeline.BLOCK:
+        # A concurrent resend of this client_id may have been stored since we looked (and would now
+        # count as a "repeated message"): the resend must get the original's ack, not a block.
+        existing = Message.objects.filter(author=membership, client_id=client_id).first()
+        if existing is not None:
+            return _result_for_existing(existing)
+        return SendResult(client_id=client_id, status="blocked", reason=decision.reason or "not allowed here")
+    hold_level = settings.CRISIS_HOLD_LEVEL
+    held_for_crisis = bool(hold_level) and decision.crisis_level >= hold_level
+    # decision.hold_reason also covers an escalated message that carries personal details.
+    held = decision.hold_reason is not None or held_for_crisis
+    state = MessageState.HELD if held else MessageState.VISIBLE
+
+    try:
+        with transaction.atomic():
+            # The row lock serialises senders in this room (PostgreSQL); SQLite serialises all writers
+            # with BEGIN IMMEDIATE. Either way seq has no gap and no duplicate.
+            room = Room.objects.select_for_update().get(pk=membership.room_id)
+            room.last_seq += 1
+            room.save(update_fields=["last_seq"])
+            message = Message.objects.create(
+                room=room,
+                seq=room.last_seq,
+                author=membership,
+                author_anonymous=membership.is_anonymous,
+                author_name=shown_name(membership),
+                author_role=membership.user.role,
+                body=decision.text,
+                client_id=client_id,
+                state=state,
+            )
+            # The outbox: an escalation or flag commits with its message, or neither does.
+            moderation_services.record_decision(message, decision)
+            if state == MessageState.VISIBLE:
+                publish_on_commit(room.group_name, room_message_event(message))
+    except IntegrityError:
+        # The same client_id raced in from another connection and won; report what it stored.
+        existing = Message.objects.filter(author=membership, client_id=client_id).first()
+        if existing is None:
+            raise
+        return _result_for_existing(existing)
+    if state == MessageState.HELD:
+        return SendResult(
+            client_id=client_id,
+            status="held",
+            seq=message.seq,
+            reason=decision.hold_reason or HELD_REASON,
+            crisis_level=decision.crisis_level,
+            concern_for_other=decision.concern_for_other,
+        )
+    return SendResult(
+        client_id=client_id,
+        status="delivered",
+        seq=message.seq,
+        crisis_level=decision.crisis_level,
+        concern_for_other=decision.concern_for_other,
+    )
+
+
+def room_message_event(message: Message) -> dict:
+    """The channel-layer event for a new visible message: serialised once, sent to every member as is."""
+    return {"type": "room.message", "frame": protocol.encode(protocol.message_payload(message))}
+
+
+def _visible_to(room_id: int, viewer: Membership | None):
+    """Messages a viewer may see: visible ones, plus the viewer's own held ones (marked held)."""
+    messages = Message.objects.filter(room_id=room_id)
+    if viewer is None:
+        return messages.filter(state=MessageState.VISIBLE)
+    return messages.filter(Q(state=MessageState.VISIBLE) | Q(state=MessageState.HELD, author=viewer))
+
+
+def _payloads(messages, viewer: Membership | None) -> list[dict]:
+    viewer_id = viewer.pk if viewer is not None else None
+    return [protocol.message_payload(m, include_client_id=(m.author_id == viewer_id)) for m in messages]
+
+
+def messages_before(room_id: int, viewer: Membership | None, before_seq: int, limit: int) -> tuple[list[dict], bool]:
+    """Return up to ``limit`` messages with seq < before_seq, oldest first, and whether older ones exist."""
+    messages = list(_visible_to(room_id, viewer).filter(seq__lt=before_seq).order_by("-seq")[: limit + 1])
+    has_more = len(messages) > limit
+    messages = messages[:limit]
+    messages.reverse()
+    return _payloads(messages, viewer), has_more
+
+
+def messages_after(room_id: int, viewer: Membership | None, after_seq: int, limit: int) -> tuple[list[dict], bool]:
+    """Return up to ``limit`` messages with seq > after_seq, oldest first, and whether newer ones exist."""
+    messages = list(_visible_to(room_id, viewer).filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
+    has_more = len(messages) > limit
+    return _payloads(messages[:limit], viewer), has_more
+
+
+def do_report_message(membership_id: int, seq: int, reason: str) -> Report:
+    """Store a member's report of a message they can see, and put the message in the moderators' queue.
+
+    Reporting the same message again changes nothing. Reports from CHAT_REPORTS_TO_HIDE different members
+    hide the message from the room until a moderator approves or removes it.
+    """
+    membership = Membership.objects.get(pk=membership_id)
+    message = _visible_to(membership.room_id, membership).filter(seq=seq).first()
+    if message is None:
+        raise ProtocolError(NOT_FOUND, f"no message {seq} in this room")
+    if message.author_id == membership.pk:
+        raise ProtocolError(FORBIDDEN, "you cannot report your own message")
+    with transaction.atomic():
+        # Lock the message: concurrent reports must count each other before deciding to hide it.
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        report, created = Report.objects.get_or_create(
+            message=message, reporter=membership, defaults={"reason": reason}
+        )
+        if created:
+            moderation_services.record_report(message, settings.CHAT_REPORTS_TO_HIDE)
+    return report
+
+
+def changes_before(room_id: int, viewer: Membership, up_to_seq: int) -> list[dict]:
+    """Return recent moderation changes to messages with seq <= up_to_seq, as frames to apply in order.
+
+    A reconnecting client already had those messages; a hide or an approval while it was away would
+    otherwise never reach it. Applying a change twice is harmless, so the window is generous.
+    """
+    since = timezone.now() - timedelta(seconds=settings.CHAT_CHANGES_WINDOW_SECONDS)
+    changed = Message.objects.filter(room_id=room_id, seq__lte=up_to_seq, state_changed_at__gte=since).order_by("seq")
+    frames = []
+    for message in changed[: settings.CHAT_REPLAY_LIMIT]:
+        if message.state == MessageState.VISIBLE or message.author_id == viewer.pk:
+            frames.append(protocol.message_payload(message, include_client_id=message.author_id == viewer.pk))
+        else:
+            frames.append({"type": "message.removed", "seq": message.seq})
+    return frames
+
+
+def join_snapshot(membership: Membership, after_seq: int | None, online: int) -> dict:
+    """Return the ``room.joined`` frame for a member who just connected.
+
+    Precondition: ``membership.room`` and ``membership.user`` are loaded. The room's ``last_seq`` is read
+    fresh, after the caller joined the room's group, so no message falls between history and live frames.
+    """
+    room = membership.room
+    room.last_seq = Room.objects.values_list("last_seq", flat=True).get(pk=room.pk)
+    frame = {
+        "type": "room.joined",
+        "protocol": protocol.PROTOCOL_VERSION,
+        "room": {
+            "slug": room.slug,
+            "title": room.title,
+            "anonymity": room.anonymity,
+            "posting_open": room.posting_open,
+            "slow_mode_seconds": room.slow_mode_seconds,
+            "pinned": room.pinned_text,
+        },
+        "you": {**identity_payload(membership), "role": membership.user.role},
+        "circle": circle.circle_state(room),
+        "last_seq": room.last_seq,
+        "online": online,
+    }
+    if after_seq is None:
+        # has_more here means older messages exist (scroll back with history.fetch before_seq).
+        frame["history"], frame["has_more"] = messages_before(
+            room.pk, membership, room.last_seq + 1, settings.CHAT_HISTORY_ON_JOIN
+        )
+    else:
+        # has_more here means the replay was capped: page on with history.fetch after_seq.
+        frame["history"], frame["has_more"] = messages_after(
+            room.pk, membership, after_seq, settings.CHAT_REPLAY_LIMIT
+        )
+        frame["capped"] = frame["has_more"]
+        frame["changes"] = changes_before(room.pk, membership, after_seq)
+    return frame

@@ -1,0 +1,175 @@
+"""HTTP JSON for group sessions: list and schedule a room's sessions, RSVP and cancel.
+
+Errors use the WebSocket error shape plus ``field`` for schedule problems, so a form can show the
+message next to the right input.
+"""
+
+import json
+from datetime import date, datetime
+
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from moderation.services import check_room_staff
+
+from . import services, sessions
+from .models import SessionOccurrence
+from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ProtocolError
+
+
+def _error(status: int, code: str, detail: str, field: str | None = None) -> JsonResponse:
+    body = {"type": "error", "code": code, "detail": detail}
+    if field:
+        body["field"] = field
+    return JsonResponse(body, status=status)
+
+
+def _local_datetime(data: dict, name: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(str(data[name]))
+    except (KeyError, ValueError):
+        raise sessions.ScheduleError(name, f"'{name}' must be a local date and time like 2027-10-21T19:00") from None
+    if value.tzinfo is not None:
+        raise sessions.ScheduleError(name, f"'{name}' is a local wall-clock time: leave out the UTC offset")
+    return value
+
+
+def _series_request(data: dict, room, user) -> sessions.SeriesRequest:
+    start, end = _local_datetime(data, "start"), _local_datetime(data, "end")
+    until = data.get("weekly_until")
+    try:
+        weekly_until = date.fromisoformat(until) if until else None
+    except (TypeError, ValueError):
+        raise sessions.ScheduleError("weekly_until", "'weekly_until' must be a date like 2027-12-31") from None
+    if data.get("repeat") == "weekly" and weekly_until is None:
+        raise sessions.ScheduleError("weekly_until", "a weekly series needs an end date")
+    capacity = data.get("capacity")
+    if not isinstance(capacity, int) or isinstance(capacity, bool):
+        raise sessions.ScheduleError("capacity", "'capacity' must be a whole number")
+    return sessions.SeriesRequest(
+        room=room,
+        title=str(data.get("title", "")),
+        description=str(data.get("description", "")),
+        time_zone=str(data.get("time_zone", "")),
+        local_start=start,
+        duration_minutes=int((end - start).total_seconds() // 60),
+        weekly_until=weekly_until,
+        capacity=capacity,
+        facilitator=user,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def room_sessions(request, slug: str):
+    if not request.user.is_authenticated:
+        return _error(401, FORBIDDEN, "log in first")
+    try:
+        room = services.get_room(slug)
+    except services.RoomNotFound:
+        return _error(404, NOT_FOUND, "no such room")
+    now = timezone.now()
+    if request.method == "GET":
+        listed = sessions.upcoming(room, now)
+        if request.GET.get("recent") == "1":  # staff: also the last week's sessions, for summaries
+            try:
+                check_room_staff(request.user, room)
+            except ProtocolError as error:
+                return _error(403, error.code, error.detail)
+            listed = sessions.recent_and_upcoming(room, now)
+        return JsonResponse({"sessions": [sessions.occurrence_payload(o, request.user) for o in listed]})
+    try:
+        check_room_staff(request.user, room)
+    except ProtocolError as error:
+        return _error(403, error.code, error.detail)
+    try:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise ValueError
+    except ValueError:
+        return _error(400, BAD_REQUEST, "send one JSON object")
+    try:
+        series = sessions.do_create_series(_series_request(data, room, request.user), now)
+    except sessions.ScheduleError as error:
+        return _error(400, BAD_REQUEST, error.message, error.field)
+    occurrences = series.occurrences.select_related("series").prefetch_related("rsvps")
+    return JsonResponse(
+        {"series": series.pk, "sessions": [sessions.occurrence_payload(o) for o in occurrences]}, status=201
+    )
+
+
+@require_http_methods(["POST", "DELETE"])
+def rsvp(request, occurrence_id: int):
+    if not request.user.is_authenticated:
+        return _error(401, FORBIDDEN, "log in first")
+    if not SessionOccurrence.objects.filter(pk=occurrence_id).exists():
+        return _error(404, NOT_FOUND, "no such session")
+    try:
+        if request.method == "POST":
+            sessions.do_rsvp(request.user, occurrence_id)
+        else:
+            sessions.do_cancel_rsvp(request.user, occurrence_id)
+    except sessions.ScheduleError as error:
+        return _error(400, BAD_REQUEST, error.message, error.field)
+    occurrence = SessionOccurrence.objects.select_related("series").prefetch_related("rsvps").get(pk=occurrence_id)
+    return JsonResponse(sessions.occurrence_payload(occurrence, request.user))
+
+
+def _staff_occurrence(request, occurrence_id: int):
+    """Return (occurrence, None) if the user runs its room, else (None, error response)."""
+    if not request.user.is_authenticated:
+        return None, _error(401, FORBIDDEN, "log in first")
+    occurrence = SessionOccurrence.objects.select_related("series__room").filter(pk=occurrence_id).first()
+    if occurrence is None:
+        return None, _error(404, NOT_FOUND, "no such session")
+    try:
+        check_room_staff(request.user, occurrence.series.room)
+    except ProtocolError as error:
+        return None, _error(403, error.code, error.detail)
+    return occurrence, None
+
+
+def _body(request) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise sessions.ScheduleError("body", "send one JSON object")
+    return data
+
+
+@require_http_methods(["POST"])
+def manage_session(request, occurrence_id: int, action: str):
+    """Facilitator actions on one session: cancel (one or the series), move, end, edit (the series)."""
+    occurrence, refused = _staff_occurrence(request, occurrence_id)
+    if refused is not None:
+        return refused
+    now = timezone.now()
+    try:
+        data = _body(request)
+        if action == "cancel":
+            cancelled = sessions.do_cancel(occurrence, data.get("scope") == "series", now)
+            return JsonResponse({"cancelled": [o.pk for o in cancelled]})
+        if action == "move":
+            start, end = _local_datetime(data, "start"), _local_datetime(data, "end")
+            sessions.do_move(occurrence, start, int((end - start).total_seconds() // 60), now)
+        elif action == "end":
+            sessions.do_end(occurrence, now)
+        elif action == "edit":
+            fields = {k: data[k] for k in ("title", "description", "capacity") if k in data}
+            sessions.do_edit_series(occurrence.series, now, **fields)
+        else:
+            return _error(404, NOT_FOUND, "unknown action")
+    except sessions.ScheduleError as error:
+        return _error(400, BAD_REQUEST, error.message, error.field)
+    occurrence = SessionOccurrence.objects.select_related("series").prefetch_related("rsvps").get(pk=occurrence_id)
+    return JsonResponse(sessions.occurrence_payload(occurrence))
+
+
+@require_http_methods(["GET"])
+def session_summary(request, occurrence_id: int):
+    occurrence, refused = _staff_occurrence(request, occurrence_id)
+    if refused is not None:
+        return refused
+    return JsonResponse(sessions.summary(occurrence))

@@ -1,0 +1,328 @@
+"""Facilitated group sessions: ``check_series`` validates a schedule, ``do_*`` write it; RSVPs with a waitlist.
+
+Times are scheduled as a local wall-clock time in a named zone: a weekly 19:00 session stays at 19:00
+local time across daylight-saving changes, so its UTC time moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Q
+
+from chatserver.models import User
+from moderation.models import Escalation, Flag
+
+from .models import Message, Room, Rsvp, SessionOccurrence, SessionSeries
+
+MAX_DURATION_MINUTES = 8 * 60
+MAX_SERIES_DAYS = 366
+MAX_CAPACITY = 500
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be accepted; ``field`` names the input it is about."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+@dataclass
+class SeriesRequest:
+    room: Room
+    title: str
+    time_zone: str
+    local_start: datetime  # naive: the wall-clock time in time_zone
+    duration_minutes: int
+    capacity: int
+    facilitator: User
+    weekly_until: date | None = None
+    description: str = ""
+    co_facilitators: list[User] = field(default_factory=list)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError("time_zone", f"unknown time zone {name!r} (use a name like America/New_York)") from None
+
+
+def _aware(local: datetime, zone: ZoneInfo) -> datetime:
+    """Return the aware time for a local wall-clock time; refuse one skipped by a daylight-saving change."""
+    aware = local.replace(tzinfo=zone)
+    if aware.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None) != local:
+        raise ScheduleError(
+            "start", f"{local:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks skip it that day)"
+        )
+    return aware
+
+
+def check_series(request: SeriesRequest, now: datetime) -> list[tuple[datetime, datetime]]:
+    """Return the (start, end) of every occurrence, or raise ScheduleError saying what is wrong."""
+    zone = _zone(request.time_zone)
+    if not request.title.strip():
+        raise ScheduleError("title", "a session needs a title")
+    if request.duration_minutes <= 0:
+        raise ScheduleError("end", "the end must be after the start")
+    if request.duration_minutes > MAX_DURATION_MINUTES:
+        raise ScheduleError("end", f"a session lasts at most {MAX_DURATION_MINUTES // 60} hours")
+    if not (1 <= request.capacity <= MAX_CAPACITY):
+        raise ScheduleError("capacity", f"capacity must be between 1 and {MAX_CAPACITY}")
+    first = _aware(request.local_start, zone)
+    if first <= now:
+        raise ScheduleError("start", "a session cannot start in the past")
+    local_starts = [request.local_start]
+    if request.weekly_until is not None:
+        if request.weekly_until <= request.local_start.date():
+            raise ScheduleError("weekly_until", "a weekly series must end after its first session")
+        if (request.weekly_until - request.local_start.date()).days > MAX_SERIES_DAYS:
+            raise ScheduleError("weekly_until", "a series may run for at most a year")
+        while (nxt := local_starts[-1] + timedelta(days=7)).date() <= request.weekly_until:
+            local_starts.append(nxt)
+    slots = []
+    for local in local_starts:
+        start = _aware(local, zone)
+        slots.append((start, start + timedelta(minutes=request.duration_minutes)))
+    _check_no_overlap(request, slots)
+    return slots
+
+
+def _check_no_overlap(request: SeriesRequest, slots: list[tuple[datetime, datetime]]) -> None:
+    people = [request.facilitator, *request.co_facilitators]
+    mine = SessionOccurrence.objects.filter(cancelled=False).filter(
+        Q(series__facilitator__in=people) | Q(series__co_facilitators__in=people)
+    )
+    for start, end in slots:
+        clash = mine.filter(starts_at__lt=end, ends_at__gt=start).select_related("series").first()
+        if clash is not None:
+            raise ScheduleError(
+                "start",
+                f"overlaps {clash.series.title!r} on {clash.starts_at:%Y-%m-%d %H:%M} UTC with the same facilitator",
+            )
+
+
+@transaction.atomic
+def do_create_series(request: SeriesRequest, now: datetime) -> SessionSeries:
+    slots = check_series(request, now)
+    series = SessionSeries.objects.create(
+        room=request.room,
+        title=request.title.strip(),
+        description=request.description,
+        time_zone=request.time_zone,
+        first_date=request.local_start.date(),
+        local_time=request.local_start.time(),
+        duration_minutes=request.duration_minutes,
+        weekly_until=request.weekly_until,
+        capacity=request.capacity,
+        facilitator=request.facilitator,
+    )
+    series.co_facilitators.set(request.co_facilitators)
+    SessionOccurrence.objects.bulk_create(
+        SessionOccurrence(series=series, starts_at=start, ends_at=end) for start, end in slots
+    )
+    return series
+
+
+@transaction.atomic
+def do_set_capacity(series: SessionSeries, capacity: int) -> None:
+    """Change a series' capacity; refuse one below the RSVPs already confirmed for any occurrence."""
+    if not (1 <= capacity <= MAX_CAPACITY):
+        raise ScheduleError("capacity", f"capacity must be between 1 and {MAX_CAPACITY}")
+    busiest = max((o.rsvps.filter(status=Rsvp.Status.GOING).count() for o in series.occurrences.all()), default=0)
+    if capacity < busiest:
+        raise ScheduleError("capacity", f"{busiest} people are already going to one of these sessions")
+    series.capacity = capacity
+    series.save(update_fields=["capacity"])
+
+
+@transaction.atomic
+def do_rsvp(user: User, occurrence_id: int) -> Rsvp:
+    """Sign up: going while seats are left, else on the waitlist (in order). Signing up twice changes nothing."""
+    occurrence = SessionOccurrence.objects.select_for_update().select_related("series").get(pk=occurrence_id)
+    if occurrence.cancelled:
+        raise ScheduleError("occurrence", "this session was cancelled")
+    existing = Rsvp.objects.filter(occurrence=occurrence, user=user).first()
+    if existing is not None:
+        return existing
+    going = occurrence.rsvps.filter(status=Rsvp.Status.GOING).count()
+    status = Rsvp.Status.GOING if going < occurrence.series.capacity else Rsvp.Status.WAITLISTED
+    return Rsvp.objects.create(occurrence=occurrence, user=user, status=status)
+
+
+@transaction.atomic
+def do_cancel_rsvp(user: User, occurrence_id: int) -> Rsvp | None:
+    """Cancel a sign-up; a freed seat goes to the first person on the waitlist. Return who was promoted."""
+    occurrence = SessionOccurrence.objects.select_for_update().get(pk=occurrence_id)
+    rsvp = Rsvp.objects.filter(occurrence=occurrence, user=user).first()
+    if rsvp is None:
+        return None
+    freed = rsvp.status == Rsvp.Status.GOING
+    rsvp.delete()
+    if not freed:
+        return None
+    promoted = occurrence.rsvps.filter(status=Rsvp.Status.WAITLISTED).order_by("created_at", "id").first()
+    if promoted is not None:
+        promoted.status = Rsvp.Status.GOING
+        promoted.save(update_fields=["status"])
+    return promoted
+
+
+def occurrence_payload(occurrence: SessionOccurrence, viewer: User | None = None) -> dict:
+    going = sum(1 for r in occurrence.rsvps.all() if r.status == Rsvp.Status.GOING)
+    mine = next((r.status for r in occurrence.rsvps.all() if viewer is not None and r.user_id == viewer.pk), None)
+    series = occurrence.series
+    return {
+        "id": occurrence.pk,
+        "series": series.pk,
+        "title": series.title,
+        "description": series.description,
+        "starts_at": occurrence.starts_at.isoformat(),
+        "ends_at": occurrence.ends_at.isoformat(),
+        "time_zone": series.time_zone,
+        "capacity": series.capacity,
+        "seats_left": max(0, series.capacity - going),
+        "cancelled": occurrence.cancelled,
+        "you": mine,
+    }
+
+
+def upcoming(room: Room, now: datetime, limit: int = 20):
+    """The room's occurrences that have not ended, soonest first."""
+    return (
+        SessionOccurrence.objects.filter(series__room=room, ends_at__gt=now, cancelled=False)
+        .select_related("series")
+        .prefetch_related("rsvps")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def recent_and_upcoming(room: Room, now: datetime, days: int = 7, limit: int = 40):
+    """Sessions of the room that ended in the last ``days`` days or have not ended, in time order."""
+    return (
+        SessionOccurrence.objects.filter(series__room=room, ends_at__gt=now - timedelta(days=days))
+        .select_related("series")
+        .prefetch_related("rsvps")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def in_session(room: Room, now: datetime) -> bool:
+    return SessionOccurrence.objects.filter(
+        series__room=room, cancelled=False, starts_at__lte=now, ends_at__gt=now
+    ).exists()
+
+
+def _tell_attendees(occurrences, subject: str, body: str) -> int:
+    """E-mail everyone signed up (going or waitlisted) for these occurrences; return how many were told."""
+    messages = [
+        (subject, body, settings.DEFAULT_FROM_EMAIL, [rsvp.user.email])
+        for rsvp in Rsvp.objects.filter(occurrence__in=occurrences).select_related("user")
+        if rsvp.user.email
+    ]
+    return send_mass_mail(messages, fail_silently=True) if messages else 0
+
+
+@transaction.atomic
+def do_cancel(occurrence: SessionOccurrence, whole_series: bool, now: datetime) -> list[SessionOccurrence]:
+    """Cancel one occurrence or every future one of its series; attendees are told by e-mail."""
+    series = occurrence.series
+    targets = [occurrence]
+    if whole_series:
+        targets = list(series.occurrences.filter(cancelled=False, starts_at__gt=now))
+    SessionOccurrence.objects.filter(pk__in=[o.pk for o in targets]).update(cancelled=True)
+    dates = ", ".join(f"{o.starts_at.astimezone(ZoneInfo(series.time_zone)):%a %d %b %H:%M}" for o in targets)
+    transaction.on_commit(
+        lambda: _tell_attendees(
+            targets, f"Cancelled: {series.title}", f"{series.title!r} in {series.room.title} is cancelled on: {dates}."
+        )
+    )
+    return targets
+
+
+@transaction.atomic
+def do_move(occurrence: SessionOccurrence, local_start: datetime, duration_minutes: int, now: datetime) -> None:
+    """Move one occurrence to a new local start and length (same rules as scheduling); attendees are told."""
+    series = occurrence.series
+    request = SeriesRequest(
+        room=series.room,
+        title=series.title,
+        time_zone=series.time_zone,
+        local_start=local_start,
+        duration_minutes=duration_minutes,
+        capacity=series.capacity,
+        facilitator=series.facilitator,
+        co_facilitators=list(series.co_facilitators.all()),
+    )
+    # Check the new slot against everything except this occurrence itself.
+    occurrence.cancelled = True
+    occurrence.save(update_fields=["cancelled"])
+    [(start, end)] = check_series(request, now)
+    occurrence.starts_at, occurrence.ends_at, occurrence.cancelled = start, end, False
+    occurrence.save(update_fields=["starts_at", "ends_at", "cancelled"])
+    local = start.astimezone(ZoneInfo(series.time_zone))
+    transaction.on_commit(
+        lambda: _tell_attendees(
+            [occurrence],
+            f"New time: {series.title}",
+            f"{series.title!r} in {series.room.title} now starts {local:%a %d %b %H:%M} ({series.time_zone}).",
+        )
+    )
+
+
+@transaction.atomic
+def do_end(occurrence: SessionOccurrence, now: datetime) -> None:
+    """End a running session now (a sessions-only room closes for posting)."""
+    if not (occurrence.starts_at <= now < occurrence.ends_at):
+        raise ScheduleError("occurrence", "only a running session can be ended")
+    occurrence.ends_at = now
+    occurrence.save(update_fields=["ends_at"])
+
+
+def summary(occurrence: SessionOccurrence) -> dict:
+    """What happened in a session, in numbers only: never a transcript."""
+    during = Message.objects.filter(
+        room=occurrence.series.room, created_at__gte=occurrence.starts_at, created_at__lt=occurrence.ends_at
+    )
+    return {
+        "session": occurrence.pk,
+        "title": occurrence.series.title,
+        "starts_at": occurrence.starts_at.isoformat(),
+        "ends_at": occurrence.ends_at.isoformat(),
+        "signed_up": occurrence.rsvps.filter(status=Rsvp.Status.GOING).count(),
+        "took_part": during.values("author").distinct().count(),
+        "messages": during.count(),
+        "flags": Flag.objects.filter(message__in=during).count(),
+        "escalations": Escalation.objects.filter(message__in=during).count(),
+    }
+
+
+@transaction.atomic
+def do_edit_series(series: SessionSeries, now: datetime, **changes) -> SessionSeries:
+    """Change a series' title, description or capacity (capacity never below confirmed RSVPs); attendees are told."""
+    if "capacity" in changes:
+        capacity = changes["capacity"]
+        if not isinstance(capacity, int) or isinstance(capacity, bool):
+            raise ScheduleError("capacity", "'capacity' must be a whole number")
+        do_set_capacity(series, capacity)
+    if "title" in changes:
+        if not str(changes["title"]).strip():
+            raise ScheduleError("title", "a session needs a title")
+        series.title = str(changes["title"]).strip()
+    if "description" in changes:
+        series.description = str(changes["description"])
+    series.save(update_fields=["title", "description"])
+    future = list(series.occurrences.filter(cancelled=False, starts_at__gt=now))
+    transaction.on_commit(
+        lambda: _tell_attendees(
+            future, f"Updated: {series.title}", f"The details of {series.title!r} in {series.room.title} changed."
+        )
+    )
+    return series

@@ -1,0 +1,167 @@
+import asyncio
+import os
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from tests import services as test_services
+
+# This suite runs twice under `make test`: embedded (SQLite, in-memory layer) and again with
+# DATABASE_URL and REDIS_URL pointing at PostgreSQL and Redis. In the second run, a service that is not
+# there must not silently turn into a run against SQLite.
+if os.environ.get("DATABASE_URL", "").startswith("postgres") and not test_services.reachable(
+    os.environ["DATABASE_URL"]
+):
+    if test_services.IN_CI:
+        raise pytest.UsageError(f"CI=true but DATABASE_URL is not reachable: {os.environ['DATABASE_URL']}")
+    pytest.skip("PostgreSQL is not running: skipping the PostgreSQL run", allow_module_level=True)
+if os.environ.get("REDIS_URL") and not test_services.reachable(os.environ["REDIS_URL"]):
+    if test_services.IN_CI:
+        raise pytest.UsageError(f"CI=true but REDIS_URL is not reachable: {os.environ['REDIS_URL']}")
+    pytest.skip("Redis is not running: skipping the Redis run", allow_module_level=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """Presence and in-process rate limits are per-process globals: start every test clean."""
+    from rooms.presence import presence
+    from rooms.ratelimit import reset_local_state
+
+    presence.reset()
+    reset_local_state()
+    yield
+    presence.reset()
+
+
+@pytest.fixture(autouse=True)
+def _default_moderation_rules(request):
+    """A fresh deployment has the default rules (a data migration seeds them); transactional tests flush
+    every table afterwards, so put them back for each test that uses the database."""
+    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    from moderation.models import ModerationRule
+    from moderation.rule_store import forget
+    from moderation.rules import default_rule_rows
+
+    for row in default_rule_rows():
+        ModerationRule.objects.get_or_create(name=row.pop("name"), defaults=row)
+    forget()
+
+
+@pytest.fixture
+def make_user(db):
+    from chatserver.models import User
+
+    counter = iter(range(1, 10_000))
+
+    def make(role="student", username=None, **fields):
+        number = next(counter)
+        username = username or f"{role}{number}"
+        fields.setdefault("first_name", f"First{number}")
+        fields.setdefault("last_name", f"Last{number}")
+        fields.setdefault("email", f"{username}@example.edu")
+        user = User.objects.create_user(username=username, password="correct horse battery", role=role, **fields)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_room(db):
+    from rooms.models import Room
+
+    counter = iter(range(1, 10_000))
+
+    def make(slug=None, **fields):
+        number = next(counter)
+        fields.setdefault("title", f"Room {number}")
+        return Room.objects.create(slug=slug or f"room-{number}", **fields)
+
+    return make
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+async def ws_connect(user, slug: str, *, after_seq=None, origin="http://127.0.0.1", query=None):
+    """Open a WebSocket to a room as ``user`` (None: anonymous visitor) through the real ASGI stack."""
+    from chatserver.asgi import application
+
+    headers = [(b"origin", origin.encode()), (b"host", b"127.0.0.1")]
+    if user is not None:
+        cookie = await sync_to_async(session_cookie)(user)
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    path = f"/ws/rooms/{slug}/"
+    if query is not None:
+        path += f"?{query}"
+    elif after_seq is not None:
+        path += f"?after_seq={after_seq}"
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _subprotocol = await communicator.connect(timeout=5)
+    assert connected, "the server refused the handshake"
+    return communicator
+
+
+@pytest.fixture
+async def connect():
+    """Connect; every communicator opened through this fixture is closed after the test."""
+    opened = []
+
+    async def _connect(*args, **kwargs):
+        communicator = await ws_connect(*args, **kwargs)
+        opened.append(communicator)
+        return communicator
+
+    yield _connect
+    for communicator in opened:
+        try:
+            await communicator.disconnect(timeout=2)
+        except (Exception, asyncio.CancelledError):
+            pass  # already closed by the server or the test
+
+
+async def receive_until(communicator, frame_type: str, timeout: float = 3.0) -> dict:
+    """Return the next frame of ``frame_type``, skipping others (presence pushes, for example)."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame["type"] == frame_type:
+            return frame
+
+
+async def frames_within(communicator, seconds: float = 0.5) -> list[dict]:
+    """Return every frame that arrives within ``seconds`` (without cancelling the app as a timeout would)."""
+    frames = []
+    while not await communicator.receive_nothing(timeout=seconds):
+        frames.append(await communicator.receive_json_from())
+    return frames
+
+
+async def receive_presence(communicator, online: int, timeout: float = 3.0) -> dict:
+    """Wait for a presence push saying ``online`` (pushes coalesce, so intermediate counts may be skipped)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = await receive_until(communicator, "presence", timeout=timeout)
+            if frame["online"] == online:
+                return frame
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis_keys():
+    """With REDIS_URL, our keys (presence, rate limits) carry a per-run prefix: delete them afterwards."""
+    yield
+    if not settings.REDIS_URL:
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -1,0 +1,77 @@
+"""Group sessions in the browser: a facilitator schedules a weekly series, students sign up, the feed imports."""
+
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from icalendar import Calendar
+from playwright.async_api import expect
+
+from tests.frontend.conftest import assign_facilitator, logged_in_page
+from tests.frontend.test_room_page import open_room
+from tests.integration.harness import manage
+
+pytestmark = pytest.mark.browser
+
+
+async def test_schedule_weekly_rsvp_and_import_the_feed(browser, chat_server):
+    assign_facilitator(chat_server, "exam-stress")
+    first = date.today() + timedelta(days=7)
+    facilitator = await logged_in_page(browser, chat_server, "fac_ray")
+    await facilitator.goto(f"{chat_server.http}/facilitate/")
+    await facilitator.fill("#s-title", "Pre-boards circle")
+    await facilitator.fill("#s-start", f"{first}T19:00")
+    await facilitator.fill("#s-end", f"{first}T18:00")
+    await facilitator.fill("#s-zone", "Europe/London")
+    await facilitator.fill("#s-capacity", "1")
+    await facilitator.click("#schedule-form button[type=submit]")
+    await expect(facilitator.locator("[data-error-for=end]")).to_contain_text("after the start")
+
+    await facilitator.fill("#s-end", f"{first}T20:00")
+    await facilitator.check("#s-weekly")
+    await facilitator.fill("#s-until", str(first + timedelta(days=21)))
+    await facilitator.click("#schedule-form button[type=submit]")
+    await expect(facilitator.locator("#schedule-result")).to_have_text("Scheduled 4 sessions.")
+
+    ben = await logged_in_page(browser, chat_server, "ben")
+    amara = await logged_in_page(browser, chat_server, "amara")
+    for page in (ben, amara):
+        await open_room(page, chat_server, "exam-stress")
+        await expect(page.locator("#sessions")).to_be_visible()
+    await ben.locator("#session-list li").first.get_by_role("button", name="Sign up").click()
+    await expect(ben.locator("#session-list li").first).to_contain_text("you're going")
+    await amara.reload()
+    await amara.locator("#session-list li").first.get_by_role("button", name="Join the waitlist").click()
+    await expect(amara.locator("#session-list li").first).to_contain_text("on the waitlist")
+
+    await ben.goto(f"{chat_server.http}/privacy/")
+    feed_url = await ben.inner_text("#calendar-url")
+    async with httpx.AsyncClient() as calendar_app:  # as a calendar app would: no login, just the address
+        feed = Calendar.from_ical((await calendar_app.get(feed_url)).content)
+    [event] = feed.walk("VEVENT")
+    assert "Pre-boards circle" in event["SUMMARY"] and event["STATUS"] == "CONFIRMED"
+    assert event["DTSTART"].params["TZID"] == "Europe/London"
+
+
+async def test_facilitator_ends_a_running_session_and_reads_its_summary(browser, chat_server):
+    manage(
+        chat_server.env,
+        "shell",
+        "-c",
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from rooms.models import Room, SessionSeries, SessionOccurrence; from chatserver.models import User; "
+        "room = Room.objects.get(slug='grief-difficult-cases'); fac = User.objects.get(username='fac_ray'); "
+        "room.facilitators.add(fac); start = timezone.now() - timedelta(minutes=10); "
+        "s = SessionSeries.objects.create(room=room, title='Loss circle', time_zone='UTC', first_date=start.date(), "
+        "local_time=start.time(), duration_minutes=60, capacity=5, facilitator=fac); "
+        "SessionOccurrence.objects.create(series=s, starts_at=start, ends_at=start + timedelta(hours=1))",
+    )
+    facilitator = await logged_in_page(browser, chat_server, "fac_ray")
+    await facilitator.goto(f"{chat_server.http}/facilitate/")
+    item = facilitator.locator("li[data-slug='grief-difficult-cases'] .manage-sessions li").first
+    await expect(item).to_contain_text("running")
+    await item.get_by_role("button", name="End now").click()
+    await expect(item).to_contain_text("ended")
+    await item.get_by_role("button", name="Summary").click()
+    summary = facilitator.locator("li[data-slug='grief-difficult-cases'] .session-summary")
+    await expect(summary).to_contain_text("Loss circle: 0 signed up, 0 took part, 0 messages, 0 flags, 0 escalations.")

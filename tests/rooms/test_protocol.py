@@ -1,0 +1,130 @@
+"""The frame parser: every input is either a typed frame or a ProtocolError with a specific code."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rooms.protocol import (
+    BAD_REQUEST,
+    TOO_LONG,
+    FetchHistory,
+    ProtocolError,
+    ReportMessage,
+    SendMessage,
+    SetIdentity,
+    parse_frame,
+)
+
+
+def error_code(text, binary=None):
+    with pytest.raises(ProtocolError) as caught:
+        parse_frame(text, binary)
+    return caught.value.code
+
+
+def test_send_frame_parses():
+    frame = parse_frame(json.dumps({"type": "message.send", "client_id": "abc", "body": "hi there"}))
+    assert frame == SendMessage(client_id="abc", body="hi there")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "{",
+        "[]",
+        "42",
+        '"message.send"',
+        "null",
+        json.dumps({"body": "no type"}),
+        json.dumps({"type": 7}),
+        json.dumps({"type": "no.such.type"}),
+        json.dumps({"type": "message.send", "body": "no client id"}),
+        json.dumps({"type": "message.send", "client_id": 5, "body": "x"}),
+        json.dumps({"type": "message.send", "client_id": "", "body": "x"}),
+        json.dumps({"type": "message.send", "client_id": "a" * 65, "body": "x"}),
+        json.dumps({"type": "message.send", "client_id": "tab\there", "body": "x"}),
+        json.dumps({"type": "message.send", "client_id": "c", "body": None}),
+        json.dumps({"type": "message.send", "client_id": "c", "body": ["x"]}),
+        json.dumps({"type": "message.send", "client_id": "c", "body": "   \n "}),
+        json.dumps({"type": "identity.set", "anonymous": "yes"}),
+        json.dumps({"type": "identity.set"}),
+        json.dumps({"type": "history.fetch", "limit": 10}),
+        json.dumps({"type": "history.fetch", "before_seq": 10, "after_seq": 2}),
+        json.dumps({"type": "history.fetch", "before_seq": "10"}),
+        json.dumps({"type": "history.fetch", "before_seq": True}),
+        json.dumps({"type": "history.fetch", "before_seq": 0}),
+        json.dumps({"type": "history.fetch", "before_seq": 10, "limit": 101}),
+        json.dumps({"type": "history.fetch", "before_seq": 10, "limit": 0}),
+        json.dumps({"type": "history.fetch", "before_seq": 10.5}),
+        json.dumps({"type": "message.report", "seq": 1}),
+        json.dumps({"type": "message.report", "seq": 1, "reason": " "}),
+        json.dumps({"type": "message.report", "seq": -1, "reason": "spam"}),
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_malformed_frames_are_bad_request(text, settings):
+    settings.CHAT_MAX_FRAME_BYTES = 10**6
+    assert error_code(text) == BAD_REQUEST
+
+
+def test_binary_frame_is_bad_request():
+    assert error_code(None, b"\x00\x01") == BAD_REQUEST
+
+
+def test_body_over_limit_is_too_long_and_names_client_id(settings):
+    settings.CHAT_MAX_MESSAGE_CHARS = 100
+    with pytest.raises(ProtocolError) as caught:
+        parse_frame(json.dumps({"type": "message.send", "client_id": "c9", "body": "x" * 101}))
+    assert caught.value.code == TOO_LONG
+    assert caught.value.client_id == "c9"
+    assert parse_frame(json.dumps({"type": "message.send", "client_id": "c9", "body": "x" * 100}))
+
+
+def test_oversize_frame_is_refused_before_decoding(settings):
+    settings.CHAT_MAX_FRAME_BYTES = 1000
+    assert error_code(json.dumps({"type": "ping", "pad": "x" * 2000})) == TOO_LONG
+
+
+def test_report_reason_over_limit_is_too_long():
+    assert error_code(json.dumps({"type": "message.report", "seq": 3, "reason": "x" * 501})) == TOO_LONG
+
+
+def test_other_frames_parse():
+    assert parse_frame('{"type": "identity.set", "anonymous": false}') == SetIdentity(anonymous=False)
+    assert parse_frame('{"type": "history.fetch", "before_seq": 9, "limit": 5}') == FetchHistory(9, None, 5)
+    assert parse_frame('{"type": "history.fetch", "after_seq": 0}') == FetchHistory(None, 0, 50)
+    assert parse_frame('{"type": "message.report", "seq": 4, "reason": " rude "}') == ReportMessage(4, "rude")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+            lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children),
+            max_leaves=10,
+        ).map(json.dumps),
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(["message.send", "identity.set", "history.fetch", "message.report", "ping"])},
+            optional={
+                "client_id": st.one_of(st.text(max_size=80), st.integers(), st.none()),
+                "body": st.one_of(st.text(max_size=50), st.integers(), st.none()),
+                "anonymous": st.one_of(st.booleans(), st.integers(), st.text(max_size=3)),
+                "before_seq": st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans()),
+                "after_seq": st.one_of(st.integers(), st.text(max_size=3)),
+                "limit": st.integers(),
+                "seq": st.integers(),
+                "reason": st.text(max_size=20),
+            },
+        ).map(json.dumps),
+    )
+)
+def test_any_text_gives_a_frame_or_a_protocol_error(text):
+    try:
+        parse_frame(text)
+    except ProtocolError as error:
+        assert error.code in {BAD_REQUEST, TOO_LONG}

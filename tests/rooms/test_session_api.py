@@ -1,0 +1,203 @@
+"""Group sessions over HTTP, rooms open only during sessions, and reminders sent once."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from rooms import services, sessions
+from rooms.models import Rsvp, SessionOccurrence, SessionSeries
+from rooms.protocol import ProtocolError
+from rooms.reminders import send_due_reminders
+
+pytestmark = pytest.mark.django_db
+
+WEEKLY = {
+    "title": "Exam-week circle",
+    "time_zone": "Europe/London",
+    "start": "2027-10-21T19:00",
+    "end": "2027-10-21T20:00",
+    "repeat": "weekly",
+    "weekly_until": "2027-11-30",
+    "capacity": 8,
+}
+
+
+@pytest.fixture
+def room_with_facilitator(make_room, make_user):
+    room = make_room(slug="exam-stress")
+    facilitator = make_user(role="facilitator")
+    room.facilitators.add(facilitator)
+    client = Client()
+    client.force_login(facilitator)
+    return room, client
+
+
+def post(client, body):
+    return client.post("/api/rooms/exam-stress/sessions/", json.dumps(body), content_type="application/json")
+
+
+def test_facilitator_schedules_a_weekly_series_and_students_rsvp(room_with_facilitator, make_user):
+    _room, client = room_with_facilitator
+    response = post(client, WEEKLY)
+    assert response.status_code == 201
+    created = response.json()["sessions"]
+    assert len(created) == 6 and created[0]["seats_left"] == 8
+    student = Client()
+    student.force_login(make_user())
+    listed = student.get("/api/rooms/exam-stress/sessions/").json()["sessions"]
+    assert [s["id"] for s in listed] == [s["id"] for s in created]
+    rsvp = student.post(f"/api/sessions/{created[0]['id']}/rsvp/").json()
+    assert rsvp["you"] == "going" and rsvp["seats_left"] == 7
+    directory = student.get("/api/rooms/").json()["rooms"]
+    assert directory[0]["next_session"]["title"] == "Exam-week circle"
+    assert student.delete(f"/api/sessions/{created[0]['id']}/rsvp/").json()["you"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"end": "2027-10-21T18:00"}, "end"),
+        ({"start": "yesterday"}, "start"),
+        ({"start": "2020-01-01T10:00", "end": "2020-01-01T11:00"}, "start"),
+        ({"weekly_until": None}, "weekly_until"),
+        ({"weekly_until": "2029-01-01"}, "weekly_until"),
+        ({"time_zone": "Atlantis/Capital"}, "time_zone"),
+        ({"capacity": "lots"}, "capacity"),
+        ({"start": "2027-10-21T19:00+01:00"}, "start"),
+    ],
+)
+def test_bad_schedules_over_the_api_name_the_field(room_with_facilitator, change, field):
+    _room, client = room_with_facilitator
+    response = post(client, {**WEEKLY, **change})
+    assert response.status_code == 400
+    assert response.json()["field"] == field and response.json()["detail"]
+    assert not SessionSeries.objects.exists()
+
+
+def test_only_room_staff_schedule(room_with_facilitator, make_user):
+    student = Client()
+    student.force_login(make_user())
+    assert post(student, WEEKLY).status_code == 403
+
+
+def _occurrence(room, facilitator, start, minutes=60, capacity=5):
+    series = SessionSeries.objects.create(
+        room=room,
+        title="Circle",
+        time_zone="UTC",
+        first_date=start.date(),
+        local_time=start.time(),
+        duration_minutes=minutes,
+        capacity=capacity,
+        facilitator=facilitator,
+    )
+    return SessionOccurrence.objects.create(series=series, starts_at=start, ends_at=start + timedelta(minutes=minutes))
+
+
+def test_sessions_only_room_is_closed_between_sessions(make_room, make_user):
+    room = make_room(slug="circle", open_during_sessions_only=True)
+    member = services.do_join_room(make_user(), room)
+    later = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(hours=2))
+    with pytest.raises(ProtocolError) as caught:
+        services.do_send_message(member.pk, "c1", "hello?")
+    assert caught.value.code == "room_closed" and later.starts_at.isoformat() in caught.value.detail
+    _occurrence(room, make_user(role="facilitator"), timezone.now() - timedelta(minutes=10))
+    assert services.do_send_message(member.pk, "c2", "hello!").status == "delivered"
+
+
+def test_reminders_go_once_to_people_going(make_room, make_user):
+    room = make_room(slug="r")
+    occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(minutes=20), capacity=1)
+    going, waiting = make_user(email="going@example.edu"), make_user(email="waiting@example.edu")
+    sessions.do_rsvp(going, occurrence.pk)
+    sessions.do_rsvp(waiting, occurrence.pk)
+    assert send_due_reminders(timezone.now()) == 1
+    assert send_due_reminders(timezone.now()) == 0, "a second pass (or a restarted worker) sends nothing again"
+    [message] = mail.outbox
+    assert message.to == ["going@example.edu"] and "Circle" in message.subject
+    assert Rsvp.objects.get(user=going).reminder_sent_at is not None
+
+
+def _action(client, occurrence_id, action, body=None):
+    return client.post(
+        f"/api/sessions/{occurrence_id}/{action}/", json.dumps(body or {}), content_type="application/json"
+    )
+
+
+def test_cancel_one_or_the_series_and_attendees_are_told(
+    room_with_facilitator, make_user, django_capture_on_commit_callbacks
+):
+    _room, client = room_with_facilitator
+    created = post(client, WEEKLY).json()["sessions"]
+    student = make_user(email="student@example.edu")
+    sessions.do_rsvp(student, created[0]["id"])
+    sessions.do_rsvp(student, created[2]["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _action(client, created[0]["id"], "cancel").json()["cancelled"] == [created[0]["id"]]
+    assert mail.outbox[-1].to == ["student@example.edu"] and "Cancelled" in mail.outbox[-1].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        rest = _action(client, created[1]["id"], "cancel", {"scope": "series"}).json()["cancelled"]
+    assert sorted(rest) == [s["id"] for s in created[1:]]
+    assert not SessionOccurrence.objects.filter(cancelled=False).exists()
+    student_client = Client()
+    student_client.force_login(student)
+    assert _action(student_client, created[0]["id"], "cancel").status_code == 403
+
+
+def test_move_one_occurrence_checks_the_same_rules(room_with_facilitator, django_capture_on_commit_callbacks):
+    _room, client = room_with_facilitator
+    created = post(client, WEEKLY).json()["sessions"]
+    moved = _action(client, created[0]["id"], "move", {"start": "2027-10-22T18:00", "end": "2027-10-22T19:30"})
+    assert moved.status_code == 200 and moved.json()["starts_at"].startswith("2027-10-22T17:00")  # BST = UTC+1
+    clash = _action(client, created[0]["id"], "move", {"start": "2027-10-28T19:30", "end": "2027-10-28T20:30"})
+    assert clash.status_code == 400 and clash.json()["field"] == "start" and "overlaps" in clash.json()["detail"]
+    past = _action(client, created[0]["id"], "move", {"start": "2020-01-01T10:00", "end": "2020-01-01T11:00"})
+    assert past.status_code == 400
+
+
+def test_end_a_running_session_and_read_its_summary(make_room, make_user):
+    room = make_room(slug="exam-stress", open_during_sessions_only=True)
+    facilitator = make_user(role="facilitator")
+    room.facilitators.add(facilitator)
+    occurrence = _occurrence(room, facilitator, timezone.now() - timedelta(minutes=5))
+    sessions.do_rsvp(make_user(), occurrence.pk)
+    talker = services.do_join_room(make_user(), room)
+    services.do_send_message(talker.pk, "a", "glad to be here")
+    services.do_send_message(talker.pk, "b", "I don't want to be here anymore")
+    client = Client()
+    client.force_login(facilitator)
+    assert _action(client, occurrence.pk, "end").status_code == 200
+    with pytest.raises(ProtocolError):
+        services.do_send_message(talker.pk, "c", "still open?")
+    summary = client.get(f"/api/sessions/{occurrence.pk}/summary/").json()
+    assert summary["signed_up"] == 1 and summary["took_part"] == 1 and summary["messages"] == 2
+    assert summary["escalations"] == 1 and summary["flags"] == 0
+    assert "glad" not in json.dumps(summary), "a summary, never a transcript"
+    assert _action(client, occurrence.pk, "end").status_code == 400, "it is no longer running"
+
+
+def test_edit_the_series_but_never_below_confirmed_rsvps(room_with_facilitator, make_user):
+    _room, client = room_with_facilitator
+    created = post(client, {**WEEKLY, "capacity": 3}).json()["sessions"]
+    for _ in range(2):
+        sessions.do_rsvp(make_user(), created[0]["id"])
+    refused = _action(client, created[0]["id"], "edit", {"capacity": 1})
+    assert refused.status_code == 400 and refused.json()["field"] == "capacity"
+    assert "already going" in refused.json()["detail"]
+    edited = _action(client, created[0]["id"], "edit", {"capacity": 2, "title": "Boards circle"})
+    assert edited.status_code == 200 and edited.json()["title"] == "Boards circle" and edited.json()["seats_left"] == 0
+    assert SessionSeries.objects.get().capacity == 2
+
+
+def test_recent_sessions_are_listed_for_room_staff_only(room_with_facilitator, make_user):
+    room, client = room_with_facilitator
+    past = _occurrence(room, make_user(role="facilitator"), timezone.now() - timedelta(days=2))
+    assert [s["id"] for s in client.get("/api/rooms/exam-stress/sessions/?recent=1").json()["sessions"]] == [past.pk]
+    assert client.get("/api/rooms/exam-stress/sessions/").json()["sessions"] == []
+    student = Client()
+    student.force_login(make_user())
+    assert student.get("/api/rooms/exam-stress/sessions/?recent=1").status_code == 403

@@ -1,0 +1,63 @@
+"""A student whose message shows signs of crisis gets a private support frame; nobody else does."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from moderation import pipeline
+from tests.conftest import frames_within, receive_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CRISIS_TEXT = "I don't want to be here anymore"
+
+
+def test_the_pipeline_sees_crisis_in_the_text_used_here():
+    # If the detector stops recognising this text, the tests below would test nothing.
+    assert pipeline.review(CRISIS_TEXT).crisis_level >= 1
+    assert pipeline.review("anyone want coffee before rounds?").crisis_level == 0
+
+
+async def test_crisis_message_gets_private_support_frame_with_resources(make_user, make_room, connect, settings):
+    settings.CRISIS_RESOURCES = [{"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988"}]
+    room = await sync_to_async(make_room)()
+    author, peer = await sync_to_async(make_user)(), await sync_to_async(make_user)()
+    a = await connect(author, room.slug)
+    await a.receive_json_from()
+    b = await connect(peer, room.slug)
+    await b.receive_json_from()
+
+    await a.send_json_to({"type": "message.send", "client_id": "c1", "body": CRISIS_TEXT})
+    ack = await receive_until(a, "message.ack")
+    support = await receive_until(a, "support")
+    assert support["level"] >= 1 and support["message"]
+    assert support["resources"] == [{"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988"}]
+    # Peers get the message (peer support matters) but never the support frame.
+    peer_frames = await frames_within(b)
+    assert [f["seq"] for f in peer_frames if f["type"] == "message"] == [ack["seq"]]
+    assert not [f for f in peer_frames if f["type"] == "support"]
+
+
+async def test_ordinary_message_gets_no_support_frame(make_user, make_room, connect):
+    room = await sync_to_async(make_room)()
+    author = await sync_to_async(make_user)()
+    a = await connect(author, room.slug)
+    await a.receive_json_from()
+    await a.send_json_to({"type": "message.send", "client_id": "c1", "body": "this exam is killing me lol"})
+    await receive_until(a, "message.ack")
+    assert not [f for f in await frames_within(a) if f["type"] == "support"]
+
+
+async def test_worry_about_a_friend_gets_helper_resources_without_escalating(make_user, make_room, connect):
+    from moderation.models import Escalation
+
+    room = await sync_to_async(make_room)()
+    author = await sync_to_async(make_user)()
+    a = await connect(author, room.slug)
+    await a.receive_json_from()
+    text = "my roommate keeps saying she wants to kill herself, what do I do?"
+    assert pipeline.review(text).concern_for_other, "the detector must recognise this for the test to mean anything"
+    await a.send_json_to({"type": "message.send", "client_id": "f1", "body": text})
+    assert (await receive_until(a, "message.ack"))["status"] == "delivered"
+    support = await receive_until(a, "support")
+    assert support["for_other"] is True and support["level"] == 0 and "988" in support["message"]
+    assert await sync_to_async(Escalation.objects.count)() == 0
