@@ -22,6 +22,11 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     @property
+    def may_run_rooms(self) -> bool:
+        """Facilitators, and mentors holding office hours, can be assigned rooms to run."""
+        return self.role in (Role.FACILITATOR, Role.MENTOR)
+
+    @property
     def is_moderator(self) -> bool:
         return self.role == Role.MODERATOR
 

@@ -36,7 +36,10 @@ def room(request, slug):
     room = get_object_or_404(Room, slug=slug, is_active=True)
     first_visit = not Membership.objects.filter(user=request.user, room=room).exists()
     can_run_circle = request.user.is_moderator or room.facilitators.filter(pk=request.user.pk).exists()
-    context = {"room": room, "first_visit": first_visit, "can_run_circle": can_run_circle}
+    # Names this tab's store of unsent messages: per account, so someone logging in after you in the
+    # same tab never sends your words. Only this user's own page carries it.
+    outbox_key = f"medpeer-outbox:{request.user.pk}:{room.slug}"
+    context = {"room": room, "first_visit": first_visit, "can_run_circle": can_run_circle, "outbox_key": outbox_key}
     return render(request, "frontend/room.html", context)
 
 
@@ -66,11 +69,17 @@ def moderation_dashboard(request):
 
 @login_required
 def facilitator_home(request):
-    """A facilitator's rooms with live counts and room tools (moderators see every room)."""
+    """A facilitator's (or mentor's) rooms with live counts, room tools and sessions (moderators: every room)."""
     if request.user.is_moderator:
         rooms = Room.objects.filter(is_active=True)
-    elif request.user.role == "facilitator":
+    elif request.user.may_run_rooms:
         rooms = request.user.facilitated_rooms.filter(is_active=True)
     else:
         raise PermissionDenied("facilitators only")
-    return render(request, "frontend/facilitate.html", {"rooms": rooms.order_by("title")})
+    rooms = list(rooms.order_by("title").prefetch_related("facilitators"))
+    for room in rooms:
+        # Who can be chosen as a co-facilitator of a session scheduled here.
+        room.colleagues = sorted(
+            (u for u in room.facilitators.all() if u.pk != request.user.pk), key=lambda u: u.display_name
+        )
+    return render(request, "frontend/facilitate.html", {"rooms": rooms})

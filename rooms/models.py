@@ -36,12 +36,13 @@ class Room(models.Model):
     )
     # An announcement pinned above the conversation by a facilitator or moderator ("" = none).
     pinned_text = models.CharField(max_length=500, blank=True)
-    # Facilitators who run this room: they may pin announcements and set slow mode here.
+    # Facilitators who run this room: they may pin announcements, set slow mode, schedule and run sessions
+    # here. Mentors may be assigned too: their office hours (in the Mentorship corner) are sessions.
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
         related_name="facilitated_rooms",
-        limit_choices_to={"role": "facilitator"},
+        limit_choices_to={"role__in": ["facilitator", "mentor"]},
     )
     # Highest seq handed out in this room. Incremented under a row lock in the same transaction that
     # stores the message, so seqs are 1, 2, 3... with no gap and no duplicate.

@@ -57,6 +57,7 @@ def _series_request(data: dict, room, user) -> sessions.SeriesRequest:
         weekly_until=weekly_until,
         capacity=capacity,
         facilitator=user,
+        co_facilitators=sessions.check_co_facilitators(room, user, data.get("co_facilitators")),
     )
 
 
@@ -77,6 +78,9 @@ def room_sessions(request, slug: str):
             except ProtocolError as error:
                 return _error(403, error.code, error.detail)
             listed = sessions.recent_and_upcoming(room, now)
+            return JsonResponse(
+                {"sessions": [sessions.occurrence_payload(o, request.user, staff=True) for o in listed]}
+            )
         return JsonResponse({"sessions": [sessions.occurrence_payload(o, request.user) for o in listed]})
     try:
         check_room_staff(request.user, room)
@@ -92,9 +96,10 @@ def room_sessions(request, slug: str):
         series = sessions.do_create_series(_series_request(data, room, request.user), now)
     except sessions.ScheduleError as error:
         return _error(400, BAD_REQUEST, error.message, error.field)
-    occurrences = series.occurrences.select_related("series").prefetch_related("rsvps")
+    occurrences = sessions.with_details(series.occurrences.all())
     return JsonResponse(
-        {"series": series.pk, "sessions": [sessions.occurrence_payload(o) for o in occurrences]}, status=201
+        {"series": series.pk, "sessions": [sessions.occurrence_payload(o, staff=True) for o in occurrences]},
+        status=201,
     )
 
 
@@ -111,7 +116,7 @@ def rsvp(request, occurrence_id: int):
             sessions.do_cancel_rsvp(request.user, occurrence_id)
     except sessions.ScheduleError as error:
         return _error(400, BAD_REQUEST, error.message, error.field)
-    occurrence = SessionOccurrence.objects.select_related("series").prefetch_related("rsvps").get(pk=occurrence_id)
+    occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)
     return JsonResponse(sessions.occurrence_payload(occurrence, request.user))
 
 
@@ -141,7 +146,10 @@ def _body(request) -> dict:
 
 @require_http_methods(["POST"])
 def manage_session(request, occurrence_id: int, action: str):
-    """Facilitator actions on one session: cancel (one or the series), move, end, edit (the series)."""
+    """Facilitator actions on one session: cancel (one or the series), move, end, edit (the series).
+
+    Anyone who runs the room may act, co-facilitators included (they are the room's facilitators).
+    """
     occurrence, refused = _staff_occurrence(request, occurrence_id)
     if refused is not None:
         return refused
@@ -158,13 +166,18 @@ def manage_session(request, occurrence_id: int, action: str):
             sessions.do_end(occurrence, now)
         elif action == "edit":
             fields = {k: data[k] for k in ("title", "description", "capacity") if k in data}
+            if "co_facilitators" in data:
+                series = occurrence.series
+                fields["co_facilitators"] = sessions.check_co_facilitators(
+                    series.room, series.facilitator, data["co_facilitators"]
+                )
             sessions.do_edit_series(occurrence.series, now, **fields)
         else:
             return _error(404, NOT_FOUND, "unknown action")
     except sessions.ScheduleError as error:
         return _error(400, BAD_REQUEST, error.message, error.field)
-    occurrence = SessionOccurrence.objects.select_related("series").prefetch_related("rsvps").get(pk=occurrence_id)
-    return JsonResponse(sessions.occurrence_payload(occurrence))
+    occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)
+    return JsonResponse(sessions.occurrence_payload(occurrence, staff=True))
 
 
 @require_http_methods(["GET"])

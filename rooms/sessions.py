@@ -23,6 +23,7 @@ from .models import Message, Room, Rsvp, SessionOccurrence, SessionSeries
 MAX_DURATION_MINUTES = 8 * 60
 MAX_SERIES_DAYS = 366
 MAX_CAPACITY = 500
+MAX_CO_FACILITATORS = 4
 
 
 class ScheduleError(ValueError):
@@ -95,13 +96,41 @@ def check_series(request: SeriesRequest, now: datetime) -> list[tuple[datetime, 
     return slots
 
 
+def check_co_facilitators(room: Room, facilitator: User, usernames) -> list[User]:
+    """Return the users named as co-facilitators; each must be one of the room's facilitators (or mentors).
+
+    ``usernames`` comes straight from a request: None means none, anything but a list of strings is refused.
+    """
+    if usernames is None:
+        return []
+    if not isinstance(usernames, list) or not all(isinstance(name, str) for name in usernames):
+        raise ScheduleError("co_facilitators", "'co_facilitators' must be a list of usernames")
+    names = [name for name in dict.fromkeys(n.strip() for n in usernames) if name and name != facilitator.username]
+    if len(names) > MAX_CO_FACILITATORS:
+        raise ScheduleError("co_facilitators", f"a session has at most {MAX_CO_FACILITATORS} co-facilitators")
+    found = {user.username: user for user in room.facilitators.filter(username__in=names)}
+    for name in names:
+        if name not in found:
+            raise ScheduleError(
+                "co_facilitators",
+                f"{name!r} does not facilitate {room.title} (an operator assigns a room's facilitators)",
+            )
+    return [found[name] for name in names]
+
+
 def _check_no_overlap(request: SeriesRequest, slots: list[tuple[datetime, datetime]]) -> None:
-    people = [request.facilitator, *request.co_facilitators]
-    mine = SessionOccurrence.objects.filter(cancelled=False).filter(
+    _check_people_free([request.facilitator, *request.co_facilitators], slots)
+
+
+def _check_people_free(people: list[User], slots, except_series: SessionSeries | None = None) -> None:
+    """Refuse slots that overlap another live session that any of ``people`` runs or co-runs."""
+    theirs = SessionOccurrence.objects.filter(cancelled=False).filter(
         Q(series__facilitator__in=people) | Q(series__co_facilitators__in=people)
     )
+    if except_series is not None:
+        theirs = theirs.exclude(series=except_series)
     for start, end in slots:
-        clash = mine.filter(starts_at__lt=end, ends_at__gt=start).select_related("series").first()
+        clash = theirs.filter(starts_at__lt=end, ends_at__gt=start).select_related("series").first()
         if clash is not None:
             raise ScheduleError(
                 "start",
@@ -175,11 +204,13 @@ def do_cancel_rsvp(user: User, occurrence_id: int) -> Rsvp | None:
     return promoted
 
 
-def occurrence_payload(occurrence: SessionOccurrence, viewer: User | None = None) -> dict:
+def occurrence_payload(occurrence: SessionOccurrence, viewer: User | None = None, staff: bool = False) -> dict:
+    """The JSON of one occurrence. ``staff`` adds what the people running the room need to edit it."""
     going = sum(1 for r in occurrence.rsvps.all() if r.status == Rsvp.Status.GOING)
     mine = next((r.status for r in occurrence.rsvps.all() if viewer is not None and r.user_id == viewer.pk), None)
     series = occurrence.series
-    return {
+    hosts = [series.facilitator, *series.co_facilitators.all()]
+    payload = {
         "id": occurrence.pk,
         "series": series.pk,
         "title": series.title,
@@ -190,28 +221,32 @@ def occurrence_payload(occurrence: SessionOccurrence, viewer: User | None = None
         "capacity": series.capacity,
         "seats_left": max(0, series.capacity - going),
         "cancelled": occurrence.cancelled,
+        # Staff post under their name everywhere, so naming who runs a session reveals nothing.
+        "facilitators": [{"name": host.display_name, "role": host.role} for host in hosts],
         "you": mine,
     }
+    if staff:
+        payload["co_facilitators"] = [host.username for host in hosts[1:]]
+    return payload
+
+
+def with_details(occurrences):
+    """Fetch what ``occurrence_payload`` reads in a fixed number of queries."""
+    return occurrences.select_related("series__facilitator").prefetch_related("rsvps", "series__co_facilitators")
 
 
 def upcoming(room: Room, now: datetime, limit: int = 20):
     """The room's occurrences that have not ended, soonest first."""
-    return (
+    return with_details(
         SessionOccurrence.objects.filter(series__room=room, ends_at__gt=now, cancelled=False)
-        .select_related("series")
-        .prefetch_related("rsvps")
-        .order_by("starts_at")[:limit]
-    )
+    ).order_by("starts_at")[:limit]
 
 
 def recent_and_upcoming(room: Room, now: datetime, days: int = 7, limit: int = 40):
     """Sessions of the room that ended in the last ``days`` days or have not ended, in time order."""
-    return (
+    return with_details(
         SessionOccurrence.objects.filter(series__room=room, ends_at__gt=now - timedelta(days=days))
-        .select_related("series")
-        .prefetch_related("rsvps")
-        .order_by("starts_at")[:limit]
-    )
+    ).order_by("starts_at")[:limit]
 
 
 def in_session(room: Room, now: datetime) -> bool:
@@ -306,7 +341,16 @@ def summary(occurrence: SessionOccurrence) -> dict:
 
 @transaction.atomic
 def do_edit_series(series: SessionSeries, now: datetime, **changes) -> SessionSeries:
-    """Change a series' title, description or capacity (capacity never below confirmed RSVPs); attendees are told."""
+    """Change a series' title, description, capacity or co-facilitators; attendees are told.
+
+    Capacity never goes below confirmed RSVPs; ``co_facilitators`` (a list of users, already checked with
+    ``check_co_facilitators``) must be free for every future session of the series.
+    """
+    if "co_facilitators" in changes:
+        people = changes["co_facilitators"]
+        future_slots = [(o.starts_at, o.ends_at) for o in series.occurrences.filter(cancelled=False, ends_at__gt=now)]
+        _check_people_free(people, future_slots, except_series=series)
+        series.co_facilitators.set(people)
     if "capacity" in changes:
         capacity = changes["capacity"]
         if not isinstance(capacity, int) or isinstance(capacity, bool):

@@ -62,3 +62,8 @@ def test_seed_demo_is_idempotent_and_demo_accounts_need_debug(settings):
     assert roles == {"student", "mentor", "facilitator", "moderator"}
     assert "mod_taylor" in out.getvalue()
     assert Room.objects.count() == 9
+    # The mentor runs the Mentorship corner, where their office hours are sessions; seeding twice adds none.
+    mentorship = Room.objects.get(slug="mentorship")
+    assert list(mentorship.facilitators.values_list("username", flat=True)) == ["dr_reyes"]
+    [office_hours] = mentorship.session_series.all()
+    assert office_hours.facilitator.username == "dr_reyes" and office_hours.occurrences.count() == 9

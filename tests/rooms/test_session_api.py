@@ -201,3 +201,79 @@ def test_recent_sessions_are_listed_for_room_staff_only(room_with_facilitator, m
     student = Client()
     student.force_login(make_user())
     assert student.get("/api/rooms/exam-stress/sessions/?recent=1").status_code == 403
+
+
+def test_co_facilitators_are_chosen_from_the_room_and_shown_to_students(room_with_facilitator, make_user):
+    room, client = room_with_facilitator
+    mentor = make_user(role="mentor", username="dr_osei", first_name="Kwame", last_name="Osei")
+    outsider = make_user(role="facilitator", username="elsewhere")
+    for names, expected in (
+        (["nobody"], "'nobody' does not facilitate"),
+        (["elsewhere"], "'elsewhere' does not facilitate"),
+        ("dr_osei", "must be a list of usernames"),
+        ([7], "must be a list of usernames"),
+    ):
+        refused = post(client, {**WEEKLY, "co_facilitators": names})
+        assert refused.status_code == 400 and refused.json()["field"] == "co_facilitators"
+        assert expected in refused.json()["detail"]
+    assert not SessionSeries.objects.exists()
+
+    room.facilitators.add(mentor)
+    created = post(client, {**WEEKLY, "co_facilitators": ["dr_osei"]})
+    assert created.status_code == 201
+    series = SessionSeries.objects.get()
+    assert list(series.co_facilitators.all()) == [mentor]
+    assert created.json()["sessions"][0]["co_facilitators"] == ["dr_osei"]
+    student = Client()
+    student.force_login(make_user())
+    [first, *_] = student.get("/api/rooms/exam-stress/sessions/").json()["sessions"]
+    assert first["facilitators"][1] == {"name": "Kwame Osei", "role": "mentor"}
+    assert "co_facilitators" not in first, "usernames are for the people running the room"
+    assert outsider.username not in json.dumps(first)
+
+
+def test_a_co_facilitator_cannot_be_double_booked_and_can_run_the_session(room_with_facilitator, make_user):
+    room, client = room_with_facilitator
+    colleague = make_user(role="facilitator", username="fac_ines")
+    room.facilitators.add(colleague)
+    created = post(client, {**WEEKLY, "co_facilitators": ["fac_ines"]}).json()["sessions"]
+    colleague_client = Client()
+    colleague_client.force_login(colleague)
+    clash = post(colleague_client, {**WEEKLY, "title": "Her own group", "repeat": None, "weekly_until": None})
+    assert clash.status_code == 400 and "overlaps 'Exam-week circle'" in clash.json()["detail"]
+    # The co-facilitator manages the series like its creator: here, taking themself off it.
+    edited = _action(colleague_client, created[0]["id"], "edit", {"co_facilitators": []})
+    assert edited.status_code == 200 and edited.json()["facilitators"] == [
+        {"name": SessionSeries.objects.get().facilitator.display_name, "role": "facilitator"}
+    ]
+    assert post(colleague_client, {**WEEKLY, "title": "Her own group", "repeat": None}).status_code == 201
+
+
+def test_adding_a_busy_co_facilitator_to_a_series_is_refused(room_with_facilitator, make_user):
+    room, client = room_with_facilitator
+    busy = make_user(role="facilitator", username="fac_busy")
+    room.facilitators.add(busy)
+    busy_client = Client()
+    busy_client.force_login(busy)
+    one_evening = {"title": "Drop-in", "repeat": None, "weekly_until": None}
+    one_evening |= {"start": "2027-11-04T19:30", "end": "2027-11-04T20:30"}
+    assert post(busy_client, {**WEEKLY, **one_evening}).status_code == 201
+    created = post(client, WEEKLY).json()["sessions"]
+    refused = _action(client, created[0]["id"], "edit", {"co_facilitators": ["fac_busy"]})
+    assert refused.status_code == 400 and refused.json()["field"] == "start"
+    assert "overlaps 'Drop-in'" in refused.json()["detail"]
+    assert not SessionSeries.objects.get(title="Exam-week circle").co_facilitators.exists()
+
+
+def test_a_mentor_holds_office_hours_in_a_room_they_run(make_room, make_user):
+    room = make_room(slug="mentorship")
+    mentor = make_user(role="mentor")
+    client = Client()
+    client.force_login(mentor)
+    office_hours = {**WEEKLY, "title": "Office hours"}
+    url = "/api/rooms/mentorship/sessions/"
+    assert client.post(url, json.dumps(office_hours), content_type="application/json").status_code == 403
+    room.facilitators.add(mentor)
+    assert client.post(url, json.dumps(office_hours), content_type="application/json").status_code == 201
+    assert client.get("/facilitate/").status_code == 200
+    assert make_user().may_run_rooms is False

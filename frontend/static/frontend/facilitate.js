@@ -32,14 +32,23 @@ for (const card of document.querySelectorAll("#room-list > li[data-slug]")) {
 const scheduleForm = document.getElementById("schedule-form");
 const zoneInput = document.getElementById("s-zone");
 if (zoneInput && !zoneInput.value) zoneInput.value = Intl.DateTimeFormat().resolvedOptions().timeZone;
+// Co-facilitators are chosen among the people who run the selected room.
+const roomSelect = document.getElementById("s-room");
+function showColleagues() {
+  for (const set of document.querySelectorAll("fieldset.co-facilitators")) set.hidden = set.dataset.room !== roomSelect.value;
+}
+roomSelect?.addEventListener("change", showColleagues);
+if (roomSelect) showColleagues();
 scheduleForm?.addEventListener("submit", async (event) => {
   event.preventDefault();
   for (const p of scheduleForm.querySelectorAll("[data-error-for]")) p.textContent = "";
   const value = (id) => document.getElementById(id).value;
   const weekly = document.getElementById("s-weekly").checked;
+  const chosen = scheduleForm.querySelectorAll(`fieldset[data-room="${CSS.escape(value("s-room"))}"] input:checked`);
   const body = {
     title: value("s-title"), description: value("s-description"), time_zone: value("s-zone"),
     start: value("s-start"), end: value("s-end"), capacity: Number(value("s-capacity")),
+    co_facilitators: [...chosen].map((box) => box.value),
     ...(weekly ? { repeat: "weekly", weekly_until: value("s-until") || null } : {}),
   };
   const response = await fetch(`/api/rooms/${encodeURIComponent(value("s-room"))}/sessions/`, {
@@ -57,7 +66,8 @@ scheduleForm?.addEventListener("submit", async (event) => {
   }
 });
 
-// Each room's sessions: end a running one, cancel one or the series, read the numbers-only summary.
+// Each room's sessions: end a running one, move or cancel one, edit or cancel the series, read the
+// numbers-only summary.
 async function sessionAction(id, action, body = {}) {
   const response = await fetch(`/api/sessions/${id}/${action}/`, {
     method: "POST", credentials: "same-origin",
@@ -66,6 +76,81 @@ async function sessionAction(id, action, body = {}) {
   });
   const reply = await response.json();
   statusLine.textContent = response.ok ? "Saved." : reply.detail;
+  return { ok: response.ok, reply };
+}
+
+// "2027-10-21T19:00" for an instant, as the wall-clock time in the session's own zone (what the API takes).
+function wallClock(iso, zone) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+function field(form, labelText, input) {
+  const label = document.createElement("label");
+  label.append(labelText, " ", input);
+  form.append(label);
+  return input;
+}
+
+function input(type, value) {
+  const element = document.createElement("input");
+  element.type = type;
+  element.value = value;
+  return element;
+}
+
+// An inline form under a session; submit(form) returns the API call's result, errors show in the form.
+function inlineForm(li, className, buttonText, build, submit, done) {
+  li.querySelector("form")?.remove();
+  const form = document.createElement("form");
+  form.className = `tools ${className}`;
+  build(form);
+  const error = document.createElement("p");
+  error.className = "error";
+  error.setAttribute("role", "alert");
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = buttonText;
+  form.append(button, error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { ok, reply } = await submit(form);
+    if (ok) done();
+    else error.textContent = reply.detail;
+  });
+  li.append(form);
+  form.querySelector("input")?.focus();
+}
+
+function moveForm(card, li, s) {
+  let start, end;
+  inlineForm(li, "move-form", "Move this session", (form) => {
+    start = field(form, `New start (${s.time_zone})`, input("datetime-local", wallClock(s.starts_at, s.time_zone)));
+    end = field(form, "New end", input("datetime-local", wallClock(s.ends_at, s.time_zone)));
+  }, () => sessionAction(s.id, "move", { start: start.value, end: end.value }), () => loadSessions(card));
+}
+
+function editForm(card, li, s) {
+  let title, capacity;
+  inlineForm(li, "edit-form", "Save the series", (form) => {
+    title = field(form, "Title", input("text", s.title));
+    capacity = field(form, "Capacity", input("number", String(s.capacity)));
+    const colleagues = card.querySelector("template.colleagues").content.cloneNode(true);
+    for (const box of colleagues.querySelectorAll("input")) box.checked = s.co_facilitators.includes(box.value);
+    const set = document.createElement("fieldset");
+    const legend = document.createElement("legend");
+    legend.textContent = "Co-facilitators";
+    set.append(legend, colleagues);
+    form.append(set);
+  }, (form) => sessionAction(s.id, "edit", {
+    title: title.value,
+    capacity: Number(capacity.value),
+    co_facilitators: [...form.querySelectorAll("fieldset input:checked")].map((box) => box.value),
+  }), () => loadSessions(card));
 }
 
 async function loadSessions(card) {
@@ -81,7 +166,8 @@ async function loadSessions(card) {
     const starts = new Date(s.starts_at), ends = new Date(s.ends_at);
     const state = s.cancelled ? "cancelled" : ends < now ? "ended" : starts <= now ? "running" : "upcoming";
     const label = document.createElement("span");
-    label.textContent = `${s.title}: ${starts.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })} · ${state} `;
+    const hosts = s.facilitators.map((host) => host.name).join(", ");
+    label.textContent = `${s.title}: ${starts.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })} · ${state} · with ${hosts} `;
     li.append(label);
     const add = (text, onClick) => {
       const b = document.createElement("button");
@@ -91,6 +177,14 @@ async function loadSessions(card) {
     };
     if (state === "running") add("End now", () => sessionAction(s.id, "end"));
     if (state === "upcoming") {
+      const open = (text, show) => {
+        const b = document.createElement("button");
+        b.type = "button"; b.textContent = text;
+        b.addEventListener("click", () => show(card, li, s));
+        li.append(b, " ");
+      };
+      open("Move", moveForm);
+      open("Edit series", editForm);
       add("Cancel", () => sessionAction(s.id, "cancel"));
       add("Cancel series", () => sessionAction(s.id, "cancel", { scope: "series" }));
     }

@@ -16,6 +16,11 @@ const errorBox = document.getElementById("error");
 
 const bySeq = new Map(); // seq -> <li>
 const pending = new Map(); // client_id -> {body, li, status}: sent, not yet acknowledged
+// Unacknowledged messages are also kept in this tab's sessionStorage, so a reload or a crash of the page
+// on a bad connection loses nothing: they come back as pending and go again with the same client_id
+// (the server makes a resend idempotent). sessionStorage, not localStorage: on a shared computer the
+// words are gone once the tab is closed.
+const outboxKey = root.dataset.outbox;
 const ackedBubbles = new Map(); // seq -> pending <li> whose ack named that seq, until the message itself arrives
 let lastSeq = null; // highest seq we have shown
 let socket = null;
@@ -88,7 +93,7 @@ function insertMessage(message) {
   if (acked) { acked.remove(); ackedBubbles.delete(message.seq); }
   if (message.client_id && pending.has(message.client_id)) {
     pending.get(message.client_id).li.remove();
-    pending.delete(message.client_id);
+    settle(message.client_id);
   }
   if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
 }
@@ -160,6 +165,29 @@ function removeMessage(seq) {
   if (li) { li.remove(); bySeq.delete(seq); }
 }
 
+function saveOutbox() {
+  try {
+    const unsent = [...pending].map(([clientId, entry]) => [clientId, entry.body]);
+    if (unsent.length) sessionStorage.setItem(outboxKey, JSON.stringify(unsent));
+    else sessionStorage.removeItem(outboxKey);
+  } catch { /* storage full or disabled: the in-page copy still resends on reconnect */ }
+}
+
+function restoreOutbox() {
+  let unsent = [];
+  try { unsent = JSON.parse(sessionStorage.getItem(outboxKey) || "[]"); } catch { unsent = []; }
+  if (!Array.isArray(unsent)) return;
+  for (const item of unsent) {
+    if (Array.isArray(item) && typeof item[0] === "string" && typeof item[1] === "string") addPending(item[0], item[1]);
+  }
+}
+
+// The server has answered for this message (stored, held, refused): it must never be sent again.
+function settle(clientId) {
+  pending.delete(clientId);
+  saveOutbox();
+}
+
 function addPending(clientId, body) {
   const li = document.createElement("li");
   li.className = "message pending";
@@ -175,6 +203,7 @@ function addPending(clientId, body) {
   li.append(head, text);
   list.append(li);
   pending.set(clientId, { body, li, status });
+  saveOutbox();
 }
 
 function onAck(ack) {
@@ -183,17 +212,17 @@ function onAck(ack) {
   if (ack.status === "blocked") {
     entry.li.classList.add("blocked");
     entry.status.textContent = "not sent: " + (ack.reason || "blocked");
-    pending.delete(ack.client_id);
+    settle(ack.client_id);
     return;
   }
   if (ack.status === "held") {
     entry.li.classList.add("held");
     entry.status.textContent = "shared with a moderator";
     entry.li.dataset.seq = String(ack.seq);
-    pending.delete(ack.client_id);
+    settle(ack.client_id);
     return;
   }
-  pending.delete(ack.client_id); // durable now: never resend it
+  settle(ack.client_id); // durable now: never resend it
   if (bySeq.has(ack.seq)) { // the broadcast arrived first
     entry.li.remove();
   } else { // keep the bubble until the message frame with this seq replaces it
@@ -258,7 +287,7 @@ function handle(frame) {
       if (entry && frame.code !== "server_error") {
         entry.status.textContent = "not sent: " + frame.detail;
         entry.li.classList.add("blocked");
-        pending.delete(frame.client_id);
+        settle(frame.client_id);
       }
       break;
     }
@@ -346,4 +375,5 @@ loadOlder.addEventListener("click", () => {
   send({ type: "history.fetch", before_seq: oldest, limit: 50 });
 });
 
+restoreOutbox();
 connect();

@@ -10,7 +10,8 @@ function csrfToken() {
 function describe(session) {
   const when = new Date(session.starts_at).toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   const you = session.you === "going" ? " · you're going" : session.you === "waitlisted" ? " · you're on the waitlist" : "";
-  return `${session.title}: ${when} · ${session.seats_left} seat${session.seats_left === 1 ? "" : "s"} left${you}`;
+  const hosts = session.facilitators.map((host) => (host.role === "mentor" ? `${host.name} (mentor)` : host.name)).join(", ");
+  return `${session.title}: ${when} with ${hosts} · ${session.seats_left} seat${session.seats_left === 1 ? "" : "s"} left${you}`;
 }
 
 async function rsvp(session, method) {

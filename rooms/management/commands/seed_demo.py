@@ -1,8 +1,12 @@
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from chatserver.models import Role, User
+from rooms import sessions
 from rooms.models import AnonymityPolicy, Room
 
 COMMON_GUIDELINES = (
@@ -121,6 +125,32 @@ class Command(BaseCommand):
         facilitator = User.objects.get(username="facilitator_kim")
         for slug in ("burnout", "exam-stress", "grief-difficult-cases"):
             Room.objects.get(slug=slug).facilitators.add(facilitator)
+        mentor = User.objects.get(username="dr_reyes")
+        Room.objects.get(slug="mentorship").facilitators.add(mentor)
+        self._demo_sessions(facilitator, mentor)
         self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
         for username, first, last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<16} {role:<12} {first} {last}")
+
+    def _demo_sessions(self, facilitator: User, mentor: User) -> None:
+        """A weekly circle and a mentor's office hours, so the directory and calendars have something to show."""
+        zone = "America/New_York"
+        next_week = timezone.now().date() + timedelta(days=7)
+        for slug, title, host, hour in (
+            ("burnout", "Running on empty: weekly circle", facilitator, 19),
+            ("mentorship", "Office hours with Dr. Reyes", mentor, 18),
+        ):
+            room = Room.objects.get(slug=slug)
+            if room.session_series.exists():
+                continue
+            request = sessions.SeriesRequest(
+                room=room,
+                title=title,
+                time_zone=zone,
+                local_start=datetime.combine(next_week, time(hour)),
+                duration_minutes=60,
+                capacity=12,
+                facilitator=host,
+                weekly_until=next_week + timedelta(weeks=8),
+            )
+            sessions.do_create_series(request, timezone.now())
