@@ -82,8 +82,8 @@ def assign_facilitator(server, slug: str, username: str = "fac_ray") -> None:
     )
 
 
-async def logged_in_page(browser, server, username, *, width=1000):
-    context = await browser.new_context(viewport={"width": width, "height": 900})
+async def logged_in_page(browser, server, username, *, width=1000, timezone_id=None):
+    context = await browser.new_context(viewport={"width": width, "height": 900}, timezone_id=timezone_id)
     page = await context.new_page()
     await page.goto(f"{server.http}/accounts/login/")
     await page.fill("#id_username", username)

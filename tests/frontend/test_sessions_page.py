@@ -1,6 +1,7 @@
 """Group sessions in the browser: a facilitator schedules a weekly series, students sign up, the feed imports."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -33,7 +34,12 @@ async def test_schedule_weekly_rsvp_and_import_the_feed(browser, chat_server):
     await facilitator.click("#schedule-form button[type=submit]")
     await expect(facilitator.locator("#schedule-result")).to_have_text("Scheduled 4 sessions.")
 
-    ben = await logged_in_page(browser, chat_server, "ben")
+    # Ben is studying abroad: the directory shows the next session in his own time zone.
+    ben = await logged_in_page(browser, chat_server, "ben", timezone_id="Asia/Tokyo")
+    first_in_tokyo = datetime.combine(first, time(19), ZoneInfo("Europe/London")).astimezone(ZoneInfo("Asia/Tokyo"))
+    next_session = ben.locator("#room-list > li", has_text="Exam and board stress").locator("time")
+    await expect(next_session).to_contain_text(first_in_tokyo.strftime("%I:00"))
+    await expect(next_session).to_contain_text("GMT+9")
     amara = await logged_in_page(browser, chat_server, "amara")
     for page in (ben, amara):
         await open_room(page, chat_server, "exam-stress")

@@ -27,3 +27,11 @@ filter?.addEventListener("input", () => {
   }
   document.getElementById("no-rooms").hidden = shown > 0;
 });
+
+// Session times are rendered in UTC on the server; show them in the student's own time zone.
+for (const time of document.querySelectorAll("#room-list time[datetime]")) {
+  const when = new Date(time.dateTime);
+  if (!Number.isNaN(when.getTime())) {
+    time.textContent = when.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  }
+}

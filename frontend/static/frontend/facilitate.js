@@ -167,7 +167,10 @@ async function loadSessions(card) {
     const state = s.cancelled ? "cancelled" : ends < now ? "ended" : starts <= now ? "running" : "upcoming";
     const label = document.createElement("span");
     const hosts = s.facilitators.map((host) => host.name).join(", ");
-    label.textContent = `${s.title}: ${starts.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })} · ${state} · with ${hosts} `;
+    // In the session's own zone, as it was scheduled: the facilitator may be travelling.
+    const when = starts.toLocaleString([], { dateStyle: "medium", timeStyle: "short", timeZone: s.time_zone });
+    const going = s.capacity - s.seats_left;
+    label.textContent = `${s.title}: ${when} (${s.time_zone}) · ${state} · ${going}/${s.capacity} going · with ${hosts} `;
     li.append(label);
     const add = (text, onClick) => {
       const b = document.createElement("button");
