@@ -92,7 +92,7 @@ def check_series(request: SeriesRequest, now: datetime) -> list[tuple[datetime, 
     for local in local_starts:
         start = _aware(local, zone)
         slots.append((start, start + timedelta(minutes=request.duration_minutes)))
-    _check_no_overlap(request, slots)
+    _check_people_free([request.facilitator, *request.co_facilitators], slots)
     return slots
 
 
@@ -116,10 +116,6 @@ def check_co_facilitators(room: Room, facilitator: User, usernames) -> list[User
                 f"{name!r} does not facilitate {room.title} (an operator assigns a room's facilitators)",
             )
     return [found[name] for name in names]
-
-
-def _check_no_overlap(request: SeriesRequest, slots: list[tuple[datetime, datetime]]) -> None:
-    _check_people_free([request.facilitator, *request.co_facilitators], slots)
 
 
 def _check_people_free(people: list[User], slots, except_series: SessionSeries | None = None) -> None:

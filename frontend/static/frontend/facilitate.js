@@ -172,22 +172,18 @@ async function loadSessions(card) {
     const going = s.capacity - s.seats_left;
     label.textContent = `${s.title}: ${when} (${s.time_zone}) · ${state} · ${going}/${s.capacity} going · with ${hosts} `;
     li.append(label);
-    const add = (text, onClick) => {
+    const button = (text, onClick) => {
       const b = document.createElement("button");
       b.type = "button"; b.textContent = text;
-      b.addEventListener("click", async () => { await onClick(); loadSessions(card); });
+      b.addEventListener("click", onClick);
       li.append(b, " ");
     };
+    // Actions that change the session: the list is reloaded to show the result.
+    const add = (text, act) => button(text, async () => { await act(); loadSessions(card); });
     if (state === "running") add("End now", () => sessionAction(s.id, "end"));
     if (state === "upcoming") {
-      const open = (text, show) => {
-        const b = document.createElement("button");
-        b.type = "button"; b.textContent = text;
-        b.addEventListener("click", () => show(card, li, s));
-        li.append(b, " ");
-      };
-      open("Move", moveForm);
-      open("Edit series", editForm);
+      button("Move", () => moveForm(card, li, s));
+      button("Edit series", () => editForm(card, li, s));
       add("Cancel", () => sessionAction(s.id, "cancel"));
       add("Cancel series", () => sessionAction(s.id, "cancel", { scope: "series" }));
     }
