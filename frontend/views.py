@@ -35,11 +35,11 @@ def accept_safety_notice(request):
 def room(request, slug):
     room = get_object_or_404(Room, slug=slug, is_active=True)
     first_visit = not Membership.objects.filter(user=request.user, room=room).exists()
-    can_run_circle = request.user.is_moderator or room.facilitators.filter(pk=request.user.pk).exists()
+    is_room_staff = request.user.is_moderator or room.facilitators.filter(pk=request.user.pk).exists()
     # Names this tab's store of unsent messages: per account, so someone logging in after you in the
     # same tab never sends your words. Only this user's own page carries it.
     outbox_key = f"medpeer-outbox:{request.user.pk}:{room.slug}"
-    context = {"room": room, "first_visit": first_visit, "can_run_circle": can_run_circle, "outbox_key": outbox_key}
+    context = {"room": room, "first_visit": first_visit, "is_room_staff": is_room_staff, "outbox_key": outbox_key}
     return render(request, "frontend/room.html", context)
 
 

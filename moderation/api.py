@@ -90,20 +90,28 @@ def audit(request):
 def room_tool(request, slug: str):
     """Room tools for its facilitators and moderators.
 
-    Body: {"type": "room.slow_mode", "seconds": int} or {"type": "room.pin", "text": str}.
+    Body: {"type": "room.slow_mode", "seconds": int}, {"type": "room.pin", "text": str} or
+    {"type": "message.pin", "seq": int} (0 unpins).
     """
     if not request.user.is_authenticated:
         return _error(401, FORBIDDEN, "log in first")
     try:
         data = json.loads(request.body)
         kind = data["type"]
-        if kind not in ("room.slow_mode", "room.pin"):
+        if kind not in ("room.slow_mode", "room.pin", "message.pin"):
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        return _error(400, BAD_REQUEST, "send {'type': 'room.slow_mode', 'seconds'} or {'type': 'room.pin', 'text'}")
+        return _error(
+            400,
+            BAD_REQUEST,
+            "send {'type': 'room.slow_mode', 'seconds'}, {'type': 'room.pin', 'text'} "
+            "or {'type': 'message.pin', 'seq'}",
+        )
     try:
         if kind == "room.pin":
             services.do_pin_announcement(request.user, slug, typed_field(data, "text", str))
+        elif kind == "message.pin":
+            services.do_pin_message(request.user, slug, int_field(data, "seq", required=True, minimum=0))
         else:
             services.do_set_slow_mode(request.user, slug, int_field(data, "seconds", required=True, minimum=0))
     except ProtocolError as error:

@@ -63,6 +63,10 @@ def perform(user, kind: str, data: dict) -> dict:
         text = typed_field(data, "text", str)
         services.do_pin_announcement(user, room, text)
         return {"type": "action.done", "action": kind, "room": room}
+    if kind == "message.pin":
+        seq = int_field(data, "seq", required=True, minimum=0)
+        services.do_pin_message(user, room, seq)
+        return {"type": "action.done", "action": kind, "room": room, "seq": seq}
     if kind == "room.slow_mode":
         seconds = int_field(data, "seconds", required=True, minimum=0)
         services.do_set_slow_mode(user, room, seconds)

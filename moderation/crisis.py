@@ -111,7 +111,7 @@ _KILL_SELF = (
     r"suffocating|stab|stabbing|electrocute|gas|starve|starving) <REFL>"
 )
 _END_LIFE = r"(?:end|ends|ending|ended|take|takes|taking|took) <POSS> (?:own )?life\b(?! back)"
-_END_ALL = r"(?:end|ends|ending|ended) (?:it all|everything|all of it)\b(?! with)"
+_END_ALL = r"(?:end|ends|ending|ended) (?:it all|everything|all of it|things)\b(?! (?:with|on|off|between|early)\b)"
 _COMMIT = r"(?:commit|committing|committed|attempt|attempting|attempted|die by|died by) suicide\b"
 # "end it" but not "end it with him", "end it here" (a conversation), "end it early" (a shift).
 _NOT_ENDING_A_LIFE = r"(?! (?:with|for|at|early|here|there|off|between|now)\b)"
@@ -126,7 +126,18 @@ _OFF_SELF = r"(?:off|offing) <REFL>"
 _HURT_SELF = (
     r"(?:hurt|hurting|harm|harming|harmed|cut|cutting|burn|burning|burned|burnt|scratch|scratching|scratched|punch|"
     r"punching|punched|punish|punishing|punished|bruise|bruising|bruised|bleed|mutilate|mutilating|mutilated|"
-    r"choke|choking|choked|strangle|strangling|strangled) <REFL>"
+    r"choke|choking|choked|strangle|strangling|strangled|hit|hits|hitting|slap|slapping|slapped|bang|banging|"
+    r"banged|bite|biting|starve|starving|starved) <REFL>"
+)
+# Where self-injury lands, and what says it was meant ("scratched my arms till they bled").
+_BODY = (
+    r"(?:my|both) (?:arms?|wrists?|forearms?|legs?|thighs?|skin|stomach|belly|hips?|hands?|knuckles|head|fists?"
+    r"|chest|ankles?|fingers?)"
+)
+_MEANT = (
+    r"(?:on purpose|deliberately|intentionally|to feel|to cope|to punish|because i deserve|so i can feel"
+    r"|(?:until|till) (?:i|it|they|the skin|my skin|my [a-z]+) (?:bleed|bleeds|bled|bruise|bruised|broke|break"
+    r"|breaks|split|scarred|blistered)|hard enough to (?:bruise|bleed|leave (?:a )?marks?|hurt|break|scar))"
 )
 _METHOD_OBJECTS = (
     "barrier wall traffic tree bridge river lake truck lorry median guardrail pole ditch cliff overpass divider "
@@ -338,7 +349,7 @@ _SIGNAL_SPECS: tuple[tuple[str, int, str, str, str], ...] = (
     ),
     # --- level 2: active ideation, self-harm, method ideation ---------------------------------
     ("kill_self", 2, rf"\b{_KILL_SELF}\b", "", _REFL_WORDS),
-    ("end_life", 2, rf"\b{_END_LIFE}|\b{_END_ALL}|\b{_COMMIT}", "", "life all everything suicide"),
+    ("end_life", 2, rf"\b{_END_LIFE}|\b{_END_ALL}|\b{_COMMIT}", "", "life all everything things suicide"),
     (
         "wish_to_die",
         2,
@@ -479,6 +490,194 @@ _SIGNAL_SPECS: tuple[tuple[str, int, str, str, str], ...] = (
     ),
 )
 
+# Behaviours added after a blind evaluation (docs/moderation.md): written as families of wording, each
+# checked against the non-crisis sets for clinical talk and hyperbole.
+_DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight|today|tomorrow|this weekend)"
+_HEIGHTS = (
+    r"(?:top (?:level|floor|deck) of (?:the |my |a |this )?(?:[a-z]+ ){0,2}(?:garage|building|parking|structure"
+    r"|hospital|library|dorm|tower)|roof|rooftop|bridge|ledge|edge|tracks|railing|overpass|cliff|balcony)"
+)
+_SIGNAL_SPECS += (
+    (
+        "act_in_progress",
+        3,
+        # Somewhere high or on the tracks, now ("on the roof of my building rn", "drove to the bridge ...
+        # just sitting in my car looking at it").
+        r"\b(?:i am|standing|sitting|i just|just|drove|walked|went|climbed|parked)(?: [a-z]+){0,3}? (?:on|at|to"
+        rf"|onto|up to|near|by|under) (?:the |my |this |a )?{_HEIGHTS}\b(?! (?:club|game|loan|deck|bar|garden"
+        r"|party|lounge|program|course|year|burger|notes|cards)\b)(?: [^ ]+){0,14}? (?:right now|now|tonight"
+        r"|looking (?:at it|down|over)|coming (?:down|back|home)|jump|jumping)\b"
+        r"|\b(?:cut|cutting|sliced)(?: [a-z]+){0,2} (?:too deep|deeper|so deep|really deep|very deep)\b"
+        r"|\b(?:will not|can not|does not|would not) stop bleeding\b",
+        "",
+        "roof rooftop bridge ledge edge tracks railing overpass cliff balcony top deep deeper bleeding",
+    ),
+    (
+        "intent",
+        3,
+        # An act with a time on it ("unaliving myself this weekend", "do it tonight after she falls asleep").
+        rf"\b{_KILL_SELF}(?: [a-z]+){{0,2}}? <TIME>\b"
+        r"|\b(?:going to|will|plan to|planning to|decided to|about to)(?: finally| actually| really| just)? (?:do it"
+        r"|go through with it) (?:tonight|right now|today|tomorrow|this weekend|after (?:everyone|everybody|my [a-z]+"
+        r"|they|he|she|the house) (?:falls?|goes|go|is|are|gets?) (?:asleep|to sleep|to bed|out|gone|quiet))\b",
+        "",
+        f"{_REFL_WORDS} do through",
+    ),
+    (
+        "means_at_hand",
+        3,
+        r"\b(?:rope|noose|gun|firearm|pistol|rifle|shotgun|revolver|razor blades?)(?: is| are)? (?:in|under|on|by"
+        r"|next to|inside) (?:my|the) (?:closet|car|bag|backpack|drawer|desk|room|bedroom|nightstand|locker|glovebox"
+        r"|glove box|apartment|trunk)\b",
+        "speaker",
+        "rope noose gun firearm pistol rifle shotgun revolver razor blade blades",
+    ),
+    (
+        "means_at_hand",
+        3,
+        r"\b(?:the |my )?(?:bottle|bottles|pills|blister packs?)(?: is| s| are)? (?:right )?(?:here|next to me"
+        r"|beside me|in front of me)\b|\bthe [a-z]+ (?:i have|i have got|i kept|i saved)\b"
+        r"|\bi know the (?:dose|amount|number)(?: now)?\b"
+        r"|\b(?:for|at) (?:someone|somebody|a person)?(?: at)? my (?:weight|size|body weight)\b",
+        "weak speaker",
+        "bottle bottles pills blister packs have kept saved know weight size",
+    ),
+    (
+        "means_acquired",
+        3,
+        # Taking lethal means home from the hospital, and knowing what they do.
+        r"\b(?:pocketed|pocketing|pocket|took|taking|stole|stealing|swiped|swiping|diverted|diverting|snuck"
+        r"|sneaking|kept|keeping|brought|bringing)(?: [a-z]+){0,3}? (?:vials?|ampules?|amps|syringes?|<PILLS>|kcl"
+        r"|potassium|insulin|propofol|midazolam|blades?|scalpels?)(?: [a-z]+){0,3}? (?:from|out of|home from) (?:the"
+        r" )?(?:pyxis|omnicell|hospital|ward|work|pharmacy|supply room|crash cart|skills lab|or|clinic|unit)\b"
+        r"|\bknows? (?:exactly )?what (?:it|they|that|this|those|these) (?:does|do|would do|will do|can do)\b",
+        "weak speaker",
+        f"vial vials ampule ampules amps syringe syringes kcl potassium insulin propofol midazolam blade blades "
+        f"scalpel scalpels what {_PILL_WORDS}",
+    ),
+    (
+        "lethal_means_research",
+        3,
+        r"\b(?:which|what|how much|how many)<GAP6> (?:would|will|could|might|is|are)(?: be)? (?:lethal|fatal|deadly"
+        r"|enough to (?:kill me|die|not wake up))\b",
+        "keyword",
+        "lethal fatal deadly enough",
+    ),
+    (
+        "farewell",
+        3,
+        r"\b(?:will not|am not going to) be (?:here|around|alive)(?: anymore| any more)? (?:when|by|after|to see"
+        r"|tomorrow|in the morning|by morning|much longer|next week)\b|\bi will be gone (?:by|before|when|after)\b",
+        "speaker",
+        "here around alive gone",
+    ),
+    (
+        "preparing",
+        3,
+        r"\b(?:cancelled|canceled|ended|broke|terminated) my lease\b"
+        r"|\b(?:cleared|cleaned|emptied) out my (?:apartment|room|place|desk|locker|dorm)\b"
+        r"|\b(?:wrote|written|write|writing|finished|left|leaving) (?:my|a|the) (?:note|letter|letters|notes)\b"
+        r"(?! (?:to|for) (?:class|the (?:class|team|dean|program)|my (?:attending|professor|preceptors?|program|pi"
+        r"|residency|team|landlord|boss)))"
+        r"|\b(?:say|said|saying) (?:bye|goodbye) to (?:someone|somebody|you all|everyone|you guys|all of you)\b"
+        r"|\b(?:updated|update|updating|wrote|made|making|writing) (?:a|my) will\b"
+        r"|\b(?:i have|i have got|got) everything (?:ready|i need|sorted|planned|set)\b"
+        rf"|\b{_DAYS} is the (?:day|night)\b"
+        r"|\b(?:temporary|for a while|for a bit)\b(?: [^ ]+){0,4}? (?:it is not|it was not|it is permanent)\b"
+        r"|\b(?:decided|picked|chose|set|know) (?:it is|it will be|it is going to be|when it will be) (?:the |this"
+        rf" |next )?(?:{_DAYS}|weekend|day|night|date)\b",
+        "weak speaker",
+        "lease apartment room place desk locker dorm note letter letters notes bye goodbye will everything day "
+        "night temporary while bit decided picked chose set know",
+    ),
+    (
+        "wish_to_die",
+        2,
+        r"\bcatch(?:ing)? the bus (?:thoughts|urges|again|tonight|soon|vibes|plans?|ideation|feelings|mood)\b"
+        r"|\b<IDEATE>(?: to| of| about)?<GAP2> suicide\b(?! (?:prevention|rates?|risk|screening|awareness)\b)",
+        "keyword",
+        "bus suicide",
+    ),
+    (
+        "self_harm",
+        2,
+        # The intent may come a sentence later ("hitting myself when i get questions wrong. like hard enough
+        # to bruise").
+        rf"\b{_HURT_SELF}(?: [^ ]+){{0,10}}? {_MEANT}"
+        r"|\b(?:cut|cutting|scratch|scratched|scratching|burn|burned|burnt|burning|carve|carved|carving|slice|sliced"
+        r"|slicing|hit|hitting|punch|punched|punching|bang|banged|banging|slam|slammed|slamming|bite|bit|biting)"
+        rf"(?: [a-z]+){{0,2}}? {_BODY}<GAP6> {_MEANT}"
+        r"|\b(?:punch|punched|punching|hit|hitting|slam|slammed|slamming) (?:the )?(?:walls?|doors?)<GAP6>(?: ,)?"
+        rf" {_MEANT}"
+        r"|\b(?:blade|razor|knife|scissors|lighter|scalpel|compass|sharpener)(?: blade)? (?:on|to|into|across)"
+        rf" {_BODY}\b"
+        r"|\brelaps(?:e|ed|ing) (?:on|into|back into|with) (?:cutting|self harm|burning|hurting myself|the razor)\b"
+        r"|\brelaps(?:e|ed|ing)\b(?: [^ ]+){0,8}? (?:razor|blade|cut|cutting|burned|burning)\b",
+        "speaker",
+        f"{_REFL_WORDS} my both wall walls door doors blade razor knife scissors lighter scalpel compass sharpener "
+        "relapse relapsed relapsing",
+    ),
+    (
+        "self_harm",
+        2,
+        r"\bi (?:cut|cut myself)(?: again)? (?:last night|tonight|today|this morning|after)\b"
+        r"|\b(?:was not|not that|not very|was not that) deep\b|\b(?:just )?needed (?:it|to feel something|the pain)\b",
+        "weak speaker",
+        "cut deep needed",
+    ),
+    (
+        "passive_wish",
+        1,
+        r"\b(?:skip|be done with|not have to live) the rest of (?:my )?life\b"
+        r"|\b(?:permanently|forever) (?:stop|sleep|rest|disappear|be gone|go away)\b|\bstop (?:existing|permanently"
+        r"|forever)\b"
+        r"|\b(?:hope|hoping|wish|wishing|pray|praying)<GAP2> (?:something|anything) (?:bad )?(?:happens|would happen"
+        r"|will happen|happened) to me\b"
+        r"|\b(?:death|dying|being dead|not existing|not waking up)<GAP2> (?:sounds|seems|feels|looks|is)<GAP2>"
+        r" (?:peaceful|nice|appealing|tempting|like a relief|like relief|comforting|better|easier|good|like an"
+        r" escape)\b"
+        r"|\b(?:would not mind|would be fine|would be okay|would be ok|would not care)<GAP2> (?:not existing|not being"
+        r" alive|not waking up|dying|being dead|if i died|if i did not wake up)\b"
+        r"|\b(?:wish|hope|hoping|praying|pray)<GAP4> (?:the|my|a) (?:plane|car|bus|train|truck) (?:would |will )?(?:go"
+        r" down|goes down|crash|crashes|hit me|hits me)\b"
+        r"|\b<IDEATE>(?: about| of)? not (?:being|be) (?:around|here|alive)(?: anymore| any more)?\b",
+        "",
+        "rest permanently forever stop happens happen happened peaceful nice appealing tempting relief comforting "
+        "better easier good escape mind fine okay ok care plane car bus train truck around here alive",
+    ),
+    (
+        "not_missed",
+        1,
+        r"\b(?:notice|care|miss|matter|better|easier|relieved|happier|fine|okay|ok|lighter|simpler)\b<GAPC4>"
+        r" (?:if|when) i(?: just| even| really| actually| simply)? (?:was gone|were gone|am gone|was dead|were dead"
+        r"|died|die|disappeared|vanished|was not here|were not here|was not around|were not around|did not wake up"
+        r"|never woke up|stopped existing|was not alive|were not alive|did not make it|do not make it|was not"
+        r" (?:here|around) anymore)\b"
+        r"|\b(?:better|happier|easier|fine)(?: off)? without me\b"
+        r"|\bif i (?:got|get) (?:hit by|in) (?:a|the) (?:car|bus|truck|train|accident|crash)<GAPC10> (?:relieved"
+        r"|relief|fine|okay|glad|happy|better)\b"
+        r"|\b(?:would not be (?:the worst thing|so bad|that bad)|would be (?:a relief|nice|fine|okay))<GAPC4> (?:if"
+        r"|when) i (?:did not make it|died|do not make it|did not wake up|was gone|crashed|got hit)\b",
+        "",
+        "notice care miss matter better easier relieved happier fine okay ok lighter simpler without hit relief "
+        "worst bad",
+    ),
+    (
+        "hopeless",
+        1,
+        r"\bcan not (?:picture|see|imagine) (?:a |any |my )?future\b|\bno future for me\b"
+        r"|\b(?:do not|can not) see the point(?: of| in)? (?:any of (?:this|it) |anything |life |living )?anymore\b"
+        r"|\b(?:waste of (?:space|oxygen|air)|do not deserve to (?:live|be alive|exist|be here))\b"
+        r"|\b(?:everything|life|it all|my life) (?:feels|is|seems) (?:so |completely |totally )?hopeless\b"
+        r"|\bi (?:feel|am) (?:so |completely |totally )?hopeless\b"
+        r"|\bhow much longer i can (?:keep (?:doing this|going|living)|do this|go on|take (?:this|it))\b"
+        r"(?! (?:rotation|job|schedule|program|shift|class|block|pace|course|semester|commute)\b)"
+        r"|\b(?:do not|does not|stopped|stop) car(?:e|ing) (?:if|whether) i (?:live|die|wake up|make it)\b",
+        "",
+        "future point waste deserve hopeless longer care caring",
+    ),
+)
+
 _TEMPLATE = re.compile(r"<[A-Z]+\d*>")
 
 
@@ -558,6 +757,9 @@ _CLINICAL = re.compile(
 _DISCLOSURE_BEFORE = re.compile(
     r"(?:\bi (?:am|was|feel|felt|get|got|keep|have been|have|had|started|still)|\bfeeling|\bfelt|\bbeen"
     r"|\bgetting|\bgot|\bbecoming|\bhaving|\bmy|\bmakes? me|\bmade me|\bmaking me)(?: [a-z]+){0,2} $"
+    # Nothing before it but filler: chat drops the "I" ("thinking about suicide more than my shelf rn").
+    r"|^(?:(?:honestly|ngl|tbh|lowkey|lately|just|really|so|and|but|also|still|again|been|not going to lie"
+    r"|i mean)(?: ,)? )*$"
 )
 _HEDGES = re.compile(
     r"\b(?:kind of|kinda|sort of|sorta|i guess|not really|not that i|just kidding|jk|i am joking|just joking"

@@ -186,8 +186,11 @@ _PHRASE_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\1self harm",
     ),
     (re.compile(r"(?<!\S)sh(?= (?:again|urges?|scars?|relapse|marks|cuts|wounds?|thoughts)(?!\S))"), "self harm"),
+    # Text-speak "w/o" and "w/" (the slash is dropped as punctuation): "better w/o me", "burned myself w my iron".
+    (re.compile(r"(?<!\S)w o(?!\S)"), "without"),
+    (re.compile(r"(?<!\S)w(?= (?:my|the|a|an|her|his|their|your|it|me|them|him|this|that|some)(?!\S))"), "with"),
 )
-_PHRASE_HINT = re.compile(r"(?<!\S)(?:sewer|un|commit|2|dye|sh)(?!\S)")
+_PHRASE_HINT = re.compile(r"(?<!\S)(?:sewer|un|commit|2|dye|sh|w)(?!\S)")
 # Tokens whose rewrite depends on what follows: never leave one at a truncation point.
 _RIGHT_CONTEXT_TOKENS = frozenset({"dye"})
 

@@ -284,6 +284,25 @@ def do_pin_announcement(user, room_slug: str, text: str) -> Room:
     return room
 
 
+@transaction.atomic
+def do_pin_message(user, room_slug: str, seq: int) -> Room:
+    """Pin one visible message of the room above its conversation (seq 0 unpins); everyone connected sees it."""
+    room = _room(room_slug)
+    check_room_staff(user, room)
+    message = None
+    if seq:
+        message = _message(room, seq)
+        if message.state != MessageState.VISIBLE:
+            raise ProtocolError(BAD_REQUEST, f"message {seq} is not visible in the room, so it cannot be pinned")
+    room.pinned_message = message
+    room.save(update_fields=["pinned_message"])
+    _audit(user, "message.pin" if message else "message.unpin", room=room, message=message)
+    payload = protocol.message_payload(message) if message else None
+    frame = protocol.encode({"type": "pinned.message", "message": payload})
+    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    return room
+
+
 def _to_member(membership: Membership, event: dict) -> None:
     publish_on_commit(member_group(membership.pk), event)
 

@@ -36,6 +36,9 @@ class Room(models.Model):
     )
     # An announcement pinned above the conversation by a facilitator or moderator ("" = none).
     pinned_text = models.CharField(max_length=500, blank=True)
+    # A message of the room pinned above the conversation by its staff. Shown only while the message is
+    # visible: hidden or held by moderation, it drops out of the pin without anyone unpinning it.
+    pinned_message = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Facilitators who run this room: they may pin announcements, set slow mode, schedule and run sessions
     # here. Mentors may be assigned too: their office hours (in the Mentorship corner) are sessions.
     facilitators = models.ManyToManyField(

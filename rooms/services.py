@@ -353,6 +353,14 @@ def changes_before(room_id: int, viewer: Membership, up_to_seq: int) -> list[dic
     return frames
 
 
+def pinned_message_payload(room: Room) -> dict | None:
+    """The room's pinned message as a protocol message object, or None (none pinned, or no longer visible)."""
+    message = room.pinned_message
+    if message is None or message.state != MessageState.VISIBLE:
+        return None
+    return protocol.message_payload(message)
+
+
 def join_snapshot(membership: Membership, after_seq: int | None, online: int) -> dict:
     """Return the ``room.joined`` frame for a member who just connected.
 
@@ -371,6 +379,7 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
             "posting_open": room.posting_open,
             "slow_mode_seconds": room.slow_mode_seconds,
             "pinned": room.pinned_text,
+            "pinned_message": pinned_message_payload(room),
         },
         "you": {**identity_payload(membership), "role": membership.user.role},
         "circle": circle.circle_state(room),

@@ -68,6 +68,14 @@ function renderMessage(message) {
     if (reason && reason.trim()) send({ type: "message.report", seq: message.seq, reason: reason.trim() });
   });
   head.append(" ", report);
+  if (isRoomStaff) { // the room's staff: pin this message above the conversation
+    const pin = document.createElement("button");
+    pin.type = "button";
+    pin.className = "report";
+    pin.textContent = "Pin";
+    pin.addEventListener("click", () => roomTool({ type: "message.pin", seq: message.seq }));
+    head.append(" ", pin);
+  }
   const body = document.createElement("p");
   body.className = "body";
   body.textContent = message.body;
@@ -113,7 +121,7 @@ function offerIdentityChoice() {
 }
 
 // Sharing circle: who has the turn, who waits; the composer says why it is closed.
-const canRunCircle = root.dataset.canRunCircle === "true";
+const isRoomStaff = root.dataset.roomStaff === "true";
 const sendButton = form.querySelector("button[type=submit]");
 function showCircle(circle) {
   const box = document.getElementById("circle");
@@ -125,15 +133,15 @@ function showCircle(circle) {
   document.getElementById("circle-speaker").textContent = circle.speaker ? `${circle.speaker} has the turn` : "nobody has the turn";
   document.getElementById("circle-hands").textContent = circle.hands.length ? circle.hands.join(", ") : "nobody";
   const handUp = circle.hands.includes(me);
-  document.getElementById("hand-raise").hidden = handUp || mySpeaking || canRunCircle;
+  document.getElementById("hand-raise").hidden = handUp || mySpeaking || isRoomStaff;
   document.getElementById("hand-lower").hidden = !handUp;
   document.getElementById("turn-pass").hidden = !mySpeaking;
-  const blocked = circle.active && circle.speaker && !mySpeaking && !canRunCircle;
+  const blocked = circle.active && circle.speaker && !mySpeaking && !isRoomStaff;
   input.disabled = sendButton.disabled = Boolean(blocked);
   input.placeholder = blocked ? `${circle.speaker} has the turn: raise your hand to speak next` : "Write a message…";
   const staff = document.getElementById("circle-staff-actions");
-  staff.hidden = !canRunCircle;
-  if (canRunCircle) {
+  staff.hidden = !isRoomStaff;
+  if (isRoomStaff) {
     staff.replaceChildren();
     for (const alias of circle.hands) {
       const give = document.createElement("button");
@@ -160,9 +168,46 @@ function showPinned(text) {
   pinned.hidden = !text;
 }
 
+// A message pinned by the room's staff (null: none). It goes when moderation takes the message down.
+let pinnedSeq = null;
+function showPinnedMessage(message) {
+  const box = document.getElementById("pinned-message");
+  pinnedSeq = message ? message.seq : null;
+  box.hidden = !message;
+  if (!message) { box.replaceChildren(); return; }
+  const label = document.createElement("strong");
+  label.textContent = `📌 ${authorLabel(message.author)}: `;
+  const text = document.createElement("span");
+  text.textContent = message.body;
+  box.replaceChildren(label, text);
+  if (isRoomStaff) {
+    const unpin = document.createElement("button");
+    unpin.type = "button";
+    unpin.className = "report";
+    unpin.textContent = "Unpin";
+    unpin.addEventListener("click", () => roomTool({ type: "message.pin", seq: 0 }));
+    box.append(" ", unpin);
+  }
+}
+
+function csrfToken() {
+  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] ?? "";
+}
+
+// Room tools for the room's staff (the same HTTP API as "My rooms"); a refusal shows as an error.
+async function roomTool(body) {
+  const response = await fetch(`/api/rooms/${encodeURIComponent(slug)}/tools/`, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) showError((await response.json()).detail);
+}
+
 function removeMessage(seq) {
   const li = bySeq.get(seq);
   if (li) { li.remove(); bySeq.delete(seq); }
+  if (seq === pinnedSeq) showPinnedMessage(null);
 }
 
 function saveOutbox() {
@@ -246,6 +291,7 @@ function handle(frame) {
       you = frame.you;
       setIdentity(frame.you);
       showPinned(frame.room.pinned);
+      showPinnedMessage(frame.room.pinned_message);
       showCircle(frame.circle);
       onlineLabel.textContent = String(frame.online);
       const wasReplay = joinedWithAfterSeq;
@@ -263,6 +309,7 @@ function handle(frame) {
     case "message": insertMessage(frame); break;
     case "message.removed": removeMessage(frame.seq); break;
     case "pinned": showPinned(frame.text); break;
+    case "pinned.message": showPinnedMessage(frame.message); break;
     case "circle": showCircle(frame); break;
     case "warning": showError("A moderator has warned you: " + frame.reason); break;
     case "muted": showError(`A moderator muted you in this room until ${new Date(frame.until).toLocaleTimeString()}` + (frame.reason ? ": " + frame.reason : ".")); break;
