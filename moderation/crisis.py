@@ -25,6 +25,11 @@ How a message is assessed (all on the normalised text, see ``moderation.normaliz
    forever") is caught while an earlier message is not re-escalated by every later one. Hits in
    the earlier messages may still corroborate ("I want to die" / "I have a plan"). The level is
    the higher of the two assessments.
+6. When the patterns found nothing at all (not even something they then set aside), the language models
+   in ``moderation.crisis_model`` read the message: crisis language raises it to level 1, and a reading
+   of a plan, means, preparation or an act to level 2. Never 3, and never over a pattern's judgement.
+7. Someone else at risk: ``other_level`` is the level the author reports for that person; the pipeline
+   escalates it to moderators from level 2 (``Escalation.about_other``) without holding the message.
 """
 
 from __future__ import annotations
@@ -33,12 +38,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from moderation import crisis_model
 from moderation.normalize import normalize, tokenize
 
 # How many of the author's previous messages may continue into the current one.
 CONTEXT_MESSAGES = 2
 # Only the end of the previous messages can continue into the current one.
 CONTEXT_TAIL_CHARS = 160
+# The language models (crisis_model) judge messages of at least this many words.
+MODEL_MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -48,9 +56,15 @@ class CrisisResult:
     signals: tuple[str, ...] = ()
     # The author is worried about someone else at risk: show helper resources, do not escalate the author.
     concern_for_other: bool = False
+    # How much risk the author reports about that someone else, on the same scale (0 when no concern).
+    other_level: int = 0
+    # Level 0 because the patterns matched and set the match aside (negated, a patient, someone else,
+    # clinical talk): the language model is then not asked to second-guess them.
+    dismissed: bool = False
 
 
 NO_CRISIS = CrisisResult()
+_DISMISSED = CrisisResult(dismissed=True)
 
 # ---------------------------------------------------------------------------------------------
 # Pattern vocabulary. Normalised text is lower-case words separated by single spaces, with
@@ -730,6 +744,9 @@ _IDIOMS = re.compile(
         r"|make|study|keep up|pass)|over (?:this|that|these|the|a|an)|for (?:this|that|these|the|a|an)|with (?:work"
         r"|studying|these|this))\b"
         r"|\bover my dead body\b|\bdrop dead gorgeous\b"
+        # Glad to be somewhere is the opposite of not wanting to be there ("so glad to be here", "lucky to be alive").
+        r"|\b(?:glad|happy|nice|good|great|lucky|grateful|thankful|excited|thrilled|proud|honou?red|blessed|relieved)"
+        r" to (?:be|still be) (?:here|alive|back|part of|around|in this)\b"
         r"|\b(?:cut|cutting|burn|burned|burnt|burning|hurt|hurting|scratched) myself (?:on (?!purpose\b)|while\b"
         r"|when\b|during\b|shaving\b|cooking\b|at the gym\b|playing\b|with the (?:scalpel|knife) (?:in|during)\b)"
         r"|\b(?:let me|lets me|letting me|got to|get to|gets to|allowed me to|had me|let us) (?:cut|make the"
@@ -748,7 +765,7 @@ _CLINICAL = re.compile(
     r"|first aid|cases|ward|consult|admitted|admission|surgeon|surgery|dissection|cadaver|suture|sutures|scalpel"
     r"|incision|trauma|triad|ems|paramedic|history taking|risk factors?|ideation|psych|psychiatry|learned"
     r"|learning|taught|teaching|discussed|discussing|seminar|workshop|training|module|course|drug|drugs"
-    r"|black box|side effects?|adverse|adolescents)\b"
+    r"|black box|side effects?|adverse|adolescents|dsm|nssi|criteria)\b"
     r"|\bhow to (?:ask|screen|assess|document|chart|manage|treat|approach|counsel|talk to|respond to)\b"
     r"|\bhow (?:do|should|would|can) (?:i|we|you) (?:ask|screen|assess|document|chart|manage|treat|approach|counsel"
     r"|talk to|respond to)\b"
@@ -826,11 +843,13 @@ def assess(normalized: str, recent_normalized: Sequence[str] = ()) -> CrisisResu
     level = max(r.level for r in results)
     concern = any(r.concern_for_other for r in results)
     if level == 0 and not concern:
-        return NO_CRISIS
+        if results[0].dismissed:
+            return NO_CRISIS
+        return _ask_models(normalized)
     signals: list[str] = []
     for result in results:
         signals.extend(s for s in result.signals if s not in signals)
-    return CrisisResult(level, tuple(signals), concern)
+    return CrisisResult(level, tuple(signals), concern, max(r.other_level for r in results))
 
 
 def _assess_window(window: str, offset: int, *, use_anchors: bool = True) -> CrisisResult:
@@ -864,23 +883,64 @@ def _assess_window(window: str, offset: int, *, use_anchors: bool = True) -> Cri
             hit = _Hit(signal, subject, _is_negated(text, match.start()), match.span())
             (earlier_hits if match.end() <= offset else hits).append(hit)
     if not hits:
-        return NO_CRISIS
+        return _DISMISSED if earlier_hits else NO_CRISIS
     if clinical is None:
         clinical = _CLINICAL.search(text) is not None
     hedged = any(h.negated for h in hits) or _HEDGES.search(text[offset:]) is not None
     counted = [h for h in hits if not h.negated and h.subject == _SELF]
-    concern = not clinical and any(not h.negated and h.subject == _OTHER and not h.signal.corroborating for h in hits)
+    about_other = [h for h in hits if not h.negated and h.subject == _OTHER]
+    concern = not clinical and any(not h.signal.corroborating for h in about_other)
+    # The risk reported about the other person: corroborating signals count only beside another piece.
+    if not concern:
+        other_level = 0
+    elif _separate_pieces(about_other) >= 2:
+        other_level = max(h.signal.level for h in about_other)
+    else:
+        other_level = max(h.signal.level for h in about_other if not h.signal.corroborating)
     corroborated = _separate_pieces(counted) >= 2 or any(not h.negated and h.subject == _SELF for h in earlier_hits)
     if all(h.signal.corroborating for h in counted) and not corroborated:
         counted = []  # one corroborating signal alone ("I have a plan") means nothing
     level = max((h.signal.level for h in counted), default=0)
+    if level == 0 and not concern:
+        return _DISMISSED  # patterns matched, but negated, hedged away, or about a patient or someone else
     if hedged and level > 1:
         level -= 1
     names: list[str] = []
     for hit in counted:
         if hit.signal.name not in names:
             names.append(hit.signal.name)
-    return CrisisResult(level, tuple(names), concern)
+    return CrisisResult(level, tuple(names), concern, other_level)
+
+
+def model_text(normalized: str) -> str:
+    """The text the language model reads: the normalised message with idioms and hyperbole taken out."""
+    return " ".join(_IDIOMS.sub(" ", normalized).split())
+
+
+def _enough_words(text: str) -> bool:
+    # One or two words carry too little for a word model to weigh (a lone "mis" is not a plan); the
+    # patterns cover the short ways of saying it ("kms", "want to die").
+    return sum(token.isalpha() for token in tokenize(text)) >= MODEL_MIN_WORDS
+
+
+def _ask_models(normalized: str) -> CrisisResult:
+    """The language models' verdict on a message the patterns found nothing in (see crisis_model).
+
+    Level 1 when it reads as crisis language, 2 when it also reads as a plan, means, preparation or an act:
+    a moderator sees those sooner. Never 3: holding a message from the room and paging on-call staff
+    needs evidence a moderator can read in the matched signals, not a word model's guess.
+    """
+    models = crisis_model.load()
+    if models is None:
+        return NO_CRISIS
+    text = model_text(normalized)
+    if not _enough_words(text):
+        return NO_CRISIS
+    if not models.crisis.says_yes(text):
+        return NO_CRISIS
+    if models.plan.says_yes(text):
+        return CrisisResult(2, ("language_model", "language_model_plan"))
+    return CrisisResult(1, ("language_model",))
 
 
 def _separate_pieces(hits: list[_Hit]) -> int:

@@ -70,6 +70,8 @@ class Escalation(models.Model):
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="escalation")
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="escalations")
     level = models.PositiveSmallIntegerField()
+    # True when the person at risk is not the author: a member reported someone else's plan or thoughts.
+    about_other = models.BooleanField(default=False)
     rules = models.JSONField(default=list)
     status = models.CharField(max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.OPEN)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -53,6 +53,10 @@ REASON_EMPTY = "empty message"
 RECENT_MESSAGES_CONSIDERED = 5
 CRISIS_SIGNAL_PREFIX = "crisis:"
 CONCERN_FOR_OTHER_SIGNAL = "crisis:concern_for_other"
+# A member reporting that someone else has active thoughts of suicide or worse (a plan, means, a date, an act
+# in progress) is escalated to moderators too: a peer should not carry that alone. The author is not the
+# person at risk, so nothing is held and the author gets the helper card, not the crisis card.
+CONCERN_ESCALATION_LEVEL = 2
 
 # A message reviewed now comes back as a recent message in the author's next reviews. Memoising the
 # pure normalize() saves that work; results never depend on the cache, only timing does.
@@ -81,8 +85,10 @@ class Decision:
     rules: tuple[str, ...] = field(default_factory=tuple)
     # A short reason a user may be shown when the action is hold or block.
     reason: str | None = None
-    # The author seems worried about someone else at risk: show them helper resources. Does not escalate.
+    # The author seems worried about someone else at risk: show them helper resources.
     concern_for_other: bool = False
+    # The risk the author reports about that person; from CONCERN_ESCALATION_LEVEL up it is escalated.
+    other_level: int = 0
     # A hold rule matched (personal details in an anonymous post, say). An escalated message can carry
     # one too: it must then still be kept out of the room, with this reason.
     hold_reason: str | None = None
@@ -122,7 +128,7 @@ def review(
 
     first_hold = next((m for m in matches if m.action == HOLD), None)
     hold_reason = (first_hold.reason or "held for a moderator") if first_hold is not None else None
-    if crisis.level >= 1:
+    if crisis.level >= 1 or crisis.other_level >= CONCERN_ESCALATION_LEVEL:
         action, reason = ESCALATE, None
     else:
         action, reason = ALLOW, None
@@ -140,4 +146,5 @@ def review(
         reason=reason,
         hold_reason=hold_reason,
         concern_for_other=crisis.concern_for_other,
+        other_level=crisis.other_level,
     )

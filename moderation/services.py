@@ -49,6 +49,7 @@ def escalation_payload(escalation: Escalation) -> dict:
     return {
         "id": escalation.pk,
         "level": escalation.level,
+        "about_other": escalation.about_other,
         "status": escalation.status,
         "rules": escalation.rules,
         "room": _room_payload(escalation.room),
@@ -90,13 +91,16 @@ def escalation_timer(level: int) -> timedelta:
 
 def record_decision(message: Message, decision: pipeline.Decision) -> None:
     """Store the Escalation or Flag a pipeline decision calls for. Precondition: inside the message's transaction."""
-    if decision.crisis_level >= 1:
+    about_other = decision.crisis_level == 0 and decision.other_level >= pipeline.CONCERN_ESCALATION_LEVEL
+    if decision.crisis_level >= 1 or about_other:
+        level = decision.other_level if about_other else decision.crisis_level
         escalation = Escalation.objects.create(
             message=message,
             room_id=message.room_id,
-            level=decision.crisis_level,
+            level=level,
+            about_other=about_other,
             rules=list(decision.rules),
-            next_action_at=timezone.now() + escalation_timer(decision.crisis_level),
+            next_action_at=timezone.now() + escalation_timer(level),
         )
         _push_to_moderators("escalation.new", "escalation", escalation_payload(escalation))
     elif decision.action in (pipeline.FLAG, pipeline.HOLD):

@@ -28,12 +28,17 @@ FOR_SOMEONE_ELSE = (
     "danger now, call 911. You can call or text 988 together, or on their behalf, to ask how to help; "
     "and you can report their message here so a moderator checks in."
 )
+# Added when what they told us about the other person was escalated to the moderators.
+SHARED_WITH_MODERATORS = " We've let a moderator know too, so you're not carrying this alone."
 
 
-def support_frame(level: int, *, for_other: bool = False) -> dict:
-    """Return the ``support`` frame: for a crisis level from 1 to 3, or (level 0) for someone worried about another."""
+def support_frame(level: int, *, for_other: bool = False, shared: bool = False) -> dict:
+    """Return the ``support`` frame: for a crisis level from 1 to 3, or (level 0) for someone worried about another.
+
+    ``shared`` says a moderator was alerted about the other person.
+    """
     if for_other and level == 0:
-        message = FOR_SOMEONE_ELSE
+        message = FOR_SOMEONE_ELSE + (SHARED_WITH_MODERATORS if shared else "")
     else:
         level = max(1, min(3, level))
         message = SUPPORT_MESSAGES[level]

@@ -159,14 +159,17 @@ class SendResult:
     duplicate: bool = False
     # Above 0 when the message shows signs of crisis: the author gets a private support frame.
     crisis_level: int = 0
-    # The author sounds worried about someone else at risk: they get helper resources (no escalation).
+    # The author sounds worried about someone else at risk: they get helper resources.
     concern_for_other: bool = False
+    # The risk they report about that person (escalated to moderators from CONCERN_ESCALATION_LEVEL).
+    other_level: int = 0
 
     def support(self) -> dict | None:
         """The private support frame this result calls for, if any."""
         if self.duplicate or not (self.crisis_level > 0 or self.concern_for_other):
             return None
-        return support_frame(self.crisis_level, for_other=self.concern_for_other)
+        shared = self.other_level >= pipeline.CONCERN_ESCALATION_LEVEL
+        return support_frame(self.crisis_level, for_other=self.concern_for_other, shared=shared)
 
     def ack_frame(self) -> dict:
         frame = {"type": "message.ack", "client_id": self.client_id, "seq": self.seq, "status": self.status}
@@ -269,6 +272,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
             reason=decision.hold_reason or HELD_REASON,
             crisis_level=decision.crisis_level,
             concern_for_other=decision.concern_for_other,
+            other_level=decision.other_level,
         )
     return SendResult(
         client_id=client_id,
@@ -276,6 +280,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
         seq=message.seq,
         crisis_level=decision.crisis_level,
         concern_for_other=decision.concern_for_other,
+        other_level=decision.other_level,
     )
 
 

@@ -86,7 +86,6 @@ async def test_mentor_posts_with_badge_under_their_name(browser, chat_server):
 
 
 async def test_facilitator_pins_an_announcement_students_see_live(browser, chat_server):
-
     assign_facilitator(chat_server, "exam-stress")
     student = await logged_in_page(browser, chat_server, "ben")
     await open_room(student, chat_server, "exam-stress")
@@ -95,3 +94,23 @@ async def test_facilitator_pins_an_announcement_students_see_live(browser, chat_
     await facilitator.fill("#pin-exam-stress", "Study-break circle tonight at 8pm")
     await facilitator.locator("li[data-slug='exam-stress'] .pin-form button").click()
     await expect(student.locator("#pinned")).to_have_text("📌 Study-break circle tonight at 8pm")
+
+
+async def test_facilitator_pins_a_message_which_students_see_by_alias(browser, chat_server):
+    assign_facilitator(chat_server, "exam-stress")
+    amara = await logged_in_page(browser, chat_server, "amara")
+    await open_room(amara, chat_server, "exam-stress")
+    alias = (await amara.inner_text("#my-name")).replace(" (anonymous alias)", "")
+    await send(amara, "Sleep before the exam beats one more block of questions")
+    ben = await logged_in_page(browser, chat_server, "ben")
+    await open_room(ben, chat_server, "exam-stress")
+    assert await ben.locator("#messages .message button", has_text="Pin").count() == 0, "students cannot pin"
+
+    facilitator = await logged_in_page(browser, chat_server, "fac_ray")
+    await open_room(facilitator, chat_server, "exam-stress")
+    await facilitator.locator("#messages .message").first.get_by_role("button", name="Pin").click()
+    pinned = ben.locator("#pinned-message")
+    await expect(pinned).to_have_text(f"📌 {alias}: Sleep before the exam beats one more block of questions")
+    assert "Amara" not in await pinned.inner_text()
+    await facilitator.locator("#pinned-message").get_by_role("button", name="Unpin").click()
+    await expect(pinned).to_be_hidden()

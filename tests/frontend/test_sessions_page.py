@@ -122,6 +122,9 @@ async def test_co_facilitated_session_is_moved_and_edited_in_the_browser(browser
     await start.fill(f"{day}T20:00")
     await item.get_by_label("New end").fill(f"{day}T21:00")
     await item.get_by_role("button", name="Move this session").click()
+    # Moved: the list reloads without the form, then shows the new time in the session's zone.
+    await expect(item.get_by_role("button", name="Move this session")).to_have_count(0)
+    await expect(item).to_contain_text("8:00")
     await item.get_by_role("button", name="Move", exact=True).click()
     await expect(item.get_by_label("New start (America/Chicago)")).to_have_value(f"{day}T20:00")
 

@@ -76,12 +76,21 @@ def test_a_repeated_crisis_message_still_escalates():
     assert "repeated_message" in decision.rules
 
 
-def test_concern_for_a_friend_is_flagged_for_resources_but_allowed():
-    decision = review("my roommate keeps saying she wants to end her life, what do I do?")
-    assert decision.action == ALLOW
-    assert decision.crisis_level == 0
-    assert decision.concern_for_other
+def test_a_friend_feeling_low_gets_the_author_resources_without_an_escalation():
+    decision = review("my friend says she feels like such a burden to everyone")
+    assert decision.action == ALLOW and decision.crisis_level == 0
+    assert decision.concern_for_other and decision.other_level == 1
     assert decision.rules == ("crisis:concern_for_other",)
+
+
+def test_a_friend_thinking_of_suicide_is_escalated_but_the_author_is_not_the_one_at_risk():
+    decision = review("my roommate keeps saying she wants to end her life, what do I do?")
+    assert decision.action == ESCALATE
+    assert decision.crisis_level == 0, "the author is not the person at risk"
+    assert decision.concern_for_other and decision.other_level == 2
+    assert decision.rules == ("crisis:concern_for_other",)
+    planned = review("my bf told me he has a plan to kill himself and already bought pills, what do i do")
+    assert planned.other_level == 3 and planned.crisis_level == 0
 
 
 def test_recent_messages_complete_a_thought():

@@ -82,7 +82,7 @@ def test_moderation_check_reports_each_line_as_json(make_room, monkeypatch):
     results = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["action"] for r in results] == ["allow", "hold", "escalate"]
     assert results[1]["rules"] == ["phone_number"] and results[2]["crisis_level"] == 2
-    assert set(results[0]) == {"text", "action", "crisis_level", "rules"}
+    assert set(results[0]) == {"text", "action", "crisis_level", "concern_for_other_level", "rules"}
 
 
 def test_each_process_picks_up_edits_within_the_refresh_interval(settings, monkeypatch):

@@ -47,17 +47,28 @@ async def test_ordinary_message_gets_no_support_frame(make_user, make_room, conn
     assert not [f for f in await frames_within(a) if f["type"] == "support"]
 
 
-async def test_worry_about_a_friend_gets_helper_resources_without_escalating(make_user, make_room, connect):
+async def test_worry_about_a_friend_gets_helper_resources_and_a_moderator_when_they_are_at_risk(
+    make_user, make_room, connect
+):
     from moderation.models import Escalation
 
     room = await sync_to_async(make_room)()
     author = await sync_to_async(make_user)()
     a = await connect(author, room.slug)
     await a.receive_json_from()
-    text = "my roommate keeps saying she wants to kill herself, what do I do?"
-    assert pipeline.review(text).concern_for_other, "the detector must recognise this for the test to mean anything"
-    await a.send_json_to({"type": "message.send", "client_id": "f1", "body": text})
+    low = "my friend says she feels like such a burden to everyone"
+    assert pipeline.review(low).concern_for_other, "the detector must recognise this for the test to mean anything"
+    await a.send_json_to({"type": "message.send", "client_id": "f0", "body": low})
     assert (await receive_until(a, "message.ack"))["status"] == "delivered"
     support = await receive_until(a, "support")
     assert support["for_other"] is True and support["level"] == 0 and "988" in support["message"]
+    assert "moderator know" not in support["message"]
     assert await sync_to_async(Escalation.objects.count)() == 0
+
+    text = "my roommate keeps saying she wants to kill herself, what do I do?"
+    await a.send_json_to({"type": "message.send", "client_id": "f1", "body": text})
+    assert (await receive_until(a, "message.ack"))["status"] == "delivered", "the author is not held"
+    support = await receive_until(a, "support")
+    assert support["for_other"] is True and support["level"] == 0 and "moderator know" in support["message"]
+    escalation = await sync_to_async(Escalation.objects.get)()
+    assert escalation.about_other and escalation.level == 2

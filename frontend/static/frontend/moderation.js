@@ -64,7 +64,8 @@ function renderEscalations() {
     const li = el("li", `queue-item level-${e.level} ${e.status}`);
     li.dataset.id = String(e.id);
     const head = el("div", "head");
-    head.append(el("strong", "", `Level ${e.level}`), ` · ${e.room.title} · ${e.status} · `);
+    // about_other: the author reported someone else at risk; the level is that person's, not the author's.
+    head.append(el("strong", "", e.about_other ? `Level ${e.level} · someone else at risk` : `Level ${e.level}`), ` · ${e.room.title} · ${e.status} · `);
     const timer = el("span", "timer", age(e.created_at));
     timer.dataset.since = e.created_at;
     head.append(timer);

@@ -10,7 +10,8 @@ from rooms.models import AnonymityPolicy, Room
 class Command(BaseCommand):
     help = (
         "Run messages from standard input through the moderation pipeline with the current rules and print one JSON "
-        'object per line: {"text", "action", "crisis_level", "rules"}. Input: one message per line, or JSON lines '
+        'object per line: {"text", "action", "crisis_level", "concern_for_other_level", "rules"}. '
+        "Input: one message per line, or JSON lines "
         'with a "text" field. Nothing is stored or sent.'
     )
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
                 "text": text,
                 "action": decision.action,
                 "crisis_level": decision.crisis_level,
+                "concern_for_other_level": decision.other_level,
                 "rules": list(decision.rules),
             }
             self.stdout.write(json.dumps(result, ensure_ascii=False))
