@@ -431,11 +431,11 @@ _SIGNAL_SPECS: tuple[tuple[str, int, str, str, str], ...] = (
     (
         "passive_wish",
         1,
-        r"\b(?:do not|did not|never|no longer|not) (?:want|wanna|wish) to (?:be (?:here|alive|around|on this earth"
-        r"|in this world)|exist|live|keep living|wake up|go on|keep going)(?: [a-z]+){0,2}? (?:anymore|any more"
-        r"|any longer|no more|again)\b"
-        r"|\b(?:do not|did not|never|no longer) (?:want|wanna|wish) to (?:be alive|exist|live|keep living|wake up"
-        r"|be on this earth)\b(?! (?:with|in|at|near|there|like)\b)",
+        r"\b(?:do not|does not|did not|never|no longer|not) (?:want|wanna|wish) to (?:be (?:here|alive|around"
+        r"|on this earth|in this world)|exist|live|keep living|wake up|go on|keep going)(?: [a-z]+){0,2}?"
+        r" (?:anymore|any more|any longer|no more|again)\b"
+        r"|\b(?:do not|does not|did not|never|no longer) (?:want|wanna|wish) to (?:be alive|exist|live|keep living"
+        r"|wake up|be on this earth)\b(?! (?:with|in|at|near|there|like)\b)",
         "",
         "anymore more longer again alive exist live living wake earth",
     ),
@@ -541,9 +541,9 @@ _SIGNAL_SPECS += (
         "means_at_hand",
         3,
         r"\b(?:rope|noose|gun|firearm|pistol|rifle|shotgun|revolver|razor blades?)(?: is| are)? (?:in|under|on|by"
-        r"|next to|inside) (?:my|the) (?:closet|car|bag|backpack|drawer|desk|room|bedroom|nightstand|locker|glovebox"
-        r"|glove box|apartment|trunk)\b",
-        "speaker",
+        r"|next to|inside) (?:<POSS>|the) (?:closet|car|bag|backpack|drawer|desk|room|bedroom|nightstand|locker"
+        r"|glovebox|glove box|apartment|trunk)\b",
+        "",
         "rope noose gun firearm pistol rifle shotgun revolver razor blade blades",
     ),
     (
@@ -792,9 +792,16 @@ _THIRD = frozenset(
     """he she they him her them his their himself herself themselves themself friend friends roommate roomie
     classmate classmates colleague sister brother sibling mom mum dad mother father parent parents partner
     boyfriend girlfriend bf gf husband wife son daughter cousin uncle aunt someone somebody person guy girl
-    student students peer bestie bff coworker who""".split()
+    student students peer bestie bff coworker who flatmate housemate suitemate labmate teammate neighbor neighbour
+    fiance fiancee spouse niece nephew grandma grandpa grandmother grandfather stepmom stepdad coresident intern
+    interns resident residents attending""".split()
 )
 _CLINICAL_SUBJECTS = frozenset({"patient", "patients", "pt", "pts", "client", "clients"})
+# Verbs whose object "me" is the one told or sent something: "she texted me a goodbye message".
+_TO_ME_VERBS = frozenset(
+    """texted sent messaged told showed wrote emailed called asked gave snapchatted dmed dm messages texts sends
+    tells shows gives""".split()
+)
 # "we" jumping off a cliff into a lake is an outing, not the author's plan.
 _GROUP_WORDS = frozenset({"we", "us", "our", "ourselves"})
 _CLAUSE_BREAKS = frozenset(".!?;,")
@@ -804,7 +811,7 @@ _NEGATORS = frozenset({"not", "never", "no", "nor"})
 _NEGATION_BRIDGE = frozenset(
     """i am is was be been being have has had do did would will going to gonna want wanna wanting thinking
     think about of planning plan trying try really actually even ever just feel feeling felt that like so a
-    ever seriously actively""".split()
+    ever seriously actively thoughts thought plans intention intentions urge urges desire""".split()
 )
 # After one of these, "no"/"not" does not negate what follows ("no longer want to live", "no one").
 _NOT_NEGATING_NEXT = frozenset({"longer", "one", "only", "matter", "sure"})
@@ -969,13 +976,22 @@ def _subject(text: str, match: re.Match[str], *, look_inside: bool = True) -> st
             return _SECOND_PERSON
     # No person inside the hit: the nearest subject before it in the same clause, else the author.
     before = tokenize(text[max(0, match.start() - 80) : match.start()])
-    for token in reversed(before[-9:]):
+    window = before[-12:]
+    for index in range(len(window) - 1, -1, -1):
+        token = window[index]
         if token in _CLAUSE_BREAKS:
             break
         if token in _CLINICAL_SUBJECTS:
             return _PATIENT
         if token in _GROUP_WORDS:
             return _GROUP
+        # Who is sent or told something is not who acts: "she texted me a goodbye message", "I texted my
+        # mom a goodbye message"; nor is what the author owns: "a friend from my small group posted ...".
+        # Keep looking for the subject.
+        if _is_recipient(window, index):
+            continue
+        if token == "my" and index + 1 < len(window) and window[index + 1] not in _THIRD:
+            continue
         if token in _FIRST:
             return _SELF
         if token in _SECOND:
@@ -983,6 +999,17 @@ def _subject(text: str, match: re.Match[str], *, look_inside: bool = True) -> st
         if token in _THIRD:
             return _OTHER
     return _SELF
+
+
+def _is_recipient(window: list[str], index: int) -> bool:
+    """Return True if ``window[index]`` is the person something was sent or told to ("texted [my] mom")."""
+    token = window[index]
+    if token not in _THIRD and token != "me":
+        return False
+    previous = window[index - 1] if index > 0 else ""
+    if previous in _TO_ME_VERBS:
+        return True
+    return previous in ("my", "his", "her", "their") and index > 1 and window[index - 2] in _TO_ME_VERBS
 
 
 def _is_negated(text: str, start: int) -> bool:

@@ -133,7 +133,8 @@ _WORD_MAP: dict[str, tuple[str, ...]] = {
     "u": ("you",), "ur": ("your",), "rn": ("right", "now"), "wnt": ("want",), "wanna": ("want", "to"),
     "wana": ("want", "to"), "gonna": ("going", "to"), "gunna": ("going", "to"), "tryna": ("trying", "to"),
     "finna": ("going", "to"), "imma": ("i", "am", "going", "to"), "ima": ("i", "am", "going", "to"),
-    "idk": ("i", "do", "not", "know"), "idc": ("i", "do", "not", "care"), "ppl": ("people",),
+    "idk": ("i", "do", "not", "know"), "idc": ("i", "do", "not", "care"), "ppl": ("people",), "msg": ("message",),
+    "msgs": ("messages",), "txt": ("text",),
     "noone": ("no", "one"), "nobdy": ("nobody",), "evry": ("every",), "cuz": ("because",),
     "coz": ("because",), "bc": ("because",), "abt": ("about",), "thx": ("thanks",), "pls": ("please",),
     "plz": ("please",), "yeet": ("throw",),
@@ -173,7 +174,8 @@ _PHRASE_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?<!\S)to dye(?! (?:my|your|his|her|their|its|it|the|a|an|this|that|these|those|them|some|hair|"
-            r"clothes|eggs|fabric|shirt|yarn)(?!\S))(?!\S)"
+            r"clothes|eggs|fabric|shirt|yarn|asap|roots|blonde|red|pink|blue|purple|black|brown|green|silver)(?!\S))"
+            r"(?!\S)"
         ),
         "to die",
     ),

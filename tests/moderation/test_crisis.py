@@ -130,6 +130,7 @@ PLAN_OR_ACT = [
 ]
 
 NOT_CRISIS = [
+    "no thoughts of hurting myself, just exhausted after call",
     # exam and rotation hyperbole
     "this shelf is literally killing me",
     "I'd rather die than retake biochem",
@@ -218,6 +219,18 @@ CONCERN_FOR_OTHERS = [
     "my roommate has been talking about suicide and I'm scared for him",
     "worried about my brother, he keeps saying he wants to end his life",
     "a classmate posted that she's thinking about ending it",
+    # Who is sent something is not who acts, and "my" owning a thing does not make the author the subject.
+    "my flatmate messaged me a goodbye message and won't open her door",
+    "a guy from my anatomy group posted a suicide note on his story",
+    "there's a gun in his car and he keeps talking about ending it",
+]
+
+# How much risk the author reports for the other person decides whether moderators are alerted (from 2).
+OTHER_LEVELS = [
+    ("my friend doesn't want to be alive anymore", 1),
+    ("my roommate said she wants to kill herself", 2),
+    ("my flatmate messaged me a goodbye message and won't open her door", 3),
+    ("my brother has been stockpiling his sleeping pills", 3),
 ]
 
 
@@ -256,6 +269,17 @@ def test_concern_for_someone_else_sets_the_flag_without_escalating_the_author(te
     result = detect_crisis(text)
     assert result.level == 0
     assert result.concern_for_other
+
+
+@pytest.mark.parametrize(("text", "expected"), OTHER_LEVELS)
+def test_the_risk_reported_for_someone_else_has_its_own_level(text, expected):
+    result = detect_crisis(text)
+    assert (result.level, result.other_level) == (0, expected)
+
+
+def test_the_author_sending_a_goodbye_is_the_author_at_risk():
+    assert detect_crisis("I emailed my brother a goodbye letter tonight").level == 3
+    assert not detect_crisis("I emailed my brother a goodbye letter tonight").concern_for_other
 
 
 def test_a_patient_at_risk_is_not_concern_for_a_friend():
