@@ -550,7 +550,9 @@ _SIGNAL_SPECS += (
         "means_at_hand",
         3,
         r"\b(?:the |my )?(?:bottle|bottles|pills|blister packs?)(?: is| s| are)? (?:right )?(?:here|next to me"
-        r"|beside me|in front of me)\b|\bthe [a-z]+ (?:i have|i have got|i kept|i saved)\b"
+        r"|beside me|in front of me)\b"
+        r"|\bthe (?:<PILLS>|bottle|bottles|rope|gun|blades?|razor|razors|vials?) (?:i have|i have got|i kept"
+        r"|i saved)\b"
         r"|\bi know the (?:dose|amount|number)(?: now)?\b"
         r"|\b(?:for|at) (?:someone|somebody|a person)?(?: at)? my (?:weight|size|body weight)\b",
         "weak speaker",
