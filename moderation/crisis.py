@@ -45,8 +45,9 @@ from moderation.normalize import normalize, tokenize
 CONTEXT_MESSAGES = 2
 # Only the end of the previous messages can continue into the current one.
 CONTEXT_TAIL_CHARS = 160
-# The language models (crisis_model) judge messages of at least this many words.
-MODEL_MIN_WORDS = 3
+# The language models (crisis_model) judge messages of at least this many words: in fewer, one word's
+# weight decides ("my match results!"), and the short ways of saying it are the patterns' ("kms").
+MODEL_MIN_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -746,6 +747,11 @@ _IDIOMS = re.compile(
         r"|make|study|keep up|pass)|over (?:this|that|these|the|a|an)|for (?:this|that|these|the|a|an)|with (?:work"
         r"|studying|these|this))\b"
         r"|\bover my dead body\b|\bdrop dead gorgeous\b"
+        # Ending a relationship, and ropes that are for something else.
+        r"|\b(?:end|ending|ended|end up) (?:it|things|everything) with (?:him|her|them|my [a-z]+|[a-z]+)\b"
+        r"|\bropes? (?:for|on) (?:my|the|a|our) (?:hammock|climbing|tent|boat|swing|gym|dog|tarp|bag|kayak|bike)\b"
+        r"|\b(?:jump|jumping|skipping|climbing) ropes?\b|\bropes course\b|\blearn(?:ing|ed)? the ropes\b"
+        r"|\brop(?:e|ed|ing) (?:me|you|him|her|them|us) in(?:to)?\b"
         # Glad to be somewhere is the opposite of not wanting to be there ("so glad to be here", "lucky to be alive").
         r"|\b(?:glad|happy|nice|good|great|lucky|grateful|thankful|excited|thrilled|proud|honou?red|blessed|relieved)"
         r" to (?:be|still be) (?:here|alive|back|part of|around|in this)\b"
@@ -927,8 +933,6 @@ def model_text(normalized: str) -> str:
 
 
 def _enough_words(text: str) -> bool:
-    # One or two words carry too little for a word model to weigh (a lone "mis" is not a plan); the
-    # patterns cover the short ways of saying it ("kms", "want to die").
     return sum(token.isalpha() for token in tokenize(text)) >= MODEL_MIN_WORDS
 
 

@@ -19,11 +19,11 @@ from moderation.crisis_model import CrisisModel, CrisisModels, train
 from moderation.normalize import normalize
 
 HELDOUT = Path(__file__).with_name("data") / "crisis_heldout.jsonl"
-# Floors under what was measured when the models shipped (recall 0.76, hard false positives 3 in 80,
-# ordinary chat raised 5 in 250): a change that loses ground fails here.
-MIN_AUTHOR_RECALL = 0.72
-MAX_HARD_FALSE_POSITIVE_RATE = 0.08
-MAX_ORDINARY_RAISED_RATE = 0.03
+# Floors under what was measured when the models shipped (recall 0.81, hard non-crisis raised 2 in 80,
+# ordinary chat raised 4 in 250): a change that loses ground fails here.
+MIN_AUTHOR_RECALL = 0.78
+MAX_HARD_FALSE_POSITIVE_RATE = 0.05
+MAX_ORDINARY_RAISED_RATE = 0.025
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +90,11 @@ def test_the_models_never_overrule_the_patterns(models_say_yes):
     assert detect_crisis("I just want to die").level == 2
 
 
-def test_a_model_guess_is_at_most_level_2_and_needs_three_words(models_say_yes):
+def test_a_model_guess_is_at_most_level_2_and_needs_five_words(models_say_yes):
     result = detect_crisis("the weather is lovely in the quad today")
     assert result.level == 2 and result.signals == ("language_model", "language_model_plan")
-    assert detect_crisis("good morning").level == 0
+    assert detect_crisis("my match results are in").level == 2
+    assert detect_crisis("my match results!").level == 0
 
 
 def test_words_the_model_never_saw_are_no_evidence():
