@@ -19,7 +19,7 @@ from moderation.crisis_model import CrisisModel, CrisisModels, train
 from moderation.normalize import normalize
 
 HELDOUT = Path(__file__).with_name("data") / "crisis_heldout.jsonl"
-# Floors under what was measured when the models shipped (recall 0.81, hard non-crisis raised 2 in 80,
+# Floors under what was measured when the models shipped (recall 0.80, hard non-crisis raised 2 in 80,
 # ordinary chat raised 4 in 250): a change that loses ground fails here.
 MIN_AUTHOR_RECALL = 0.78
 MAX_HARD_FALSE_POSITIVE_RATE = 0.05
