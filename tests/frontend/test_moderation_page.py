@@ -27,6 +27,7 @@ async def test_crisis_shows_support_card_and_reaches_the_dashboard(browser, chat
     item = moderator.locator("#escalations li.level-3")
     await item.wait_for()
     assert PLAN in await item.inner_text() and "Amara" not in await item.inner_text()
+    await expect(item.locator(".why")).to_have_text("Why: plan, intent to act, intent")
     await item.get_by_role("button", name="Acknowledge").click()
     await moderator.wait_for_selector("#escalations li.acknowledged")
     await card.get_by_role("button", name="Close").click()

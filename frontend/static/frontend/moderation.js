@@ -56,6 +56,17 @@ function messageBlock(item) {
   return block;
 }
 
+// What the detector found, in words: pattern names as written, the language model spelled out.
+const SIGNAL_WORDS = {
+  "crisis:language_model": "crisis language (language model; no pattern matched)",
+  "crisis:language_model_plan": "may describe a plan or preparation (language model)",
+  "crisis:concern_for_other": "worried about someone else",
+};
+function describeSignals(rules) {
+  if (!rules.length) return "reported by members";
+  return rules.map((rule) => SIGNAL_WORDS[rule] || rule.replace(/^crisis:/, "").replaceAll("_", " ")).join(", ");
+}
+
 function renderEscalations() {
   escalationList.replaceChildren();
   const open = [...escalations.values()].filter((e) => e.status !== "resolved");
@@ -69,7 +80,7 @@ function renderEscalations() {
     const timer = el("span", "timer", age(e.created_at));
     timer.dataset.since = e.created_at;
     head.append(timer);
-    li.append(head, messageBlock(e));
+    li.append(head, el("p", "meta why", `Why: ${describeSignals(e.rules)}`), messageBlock(e));
     const actions = el("div", "actions");
     if (e.status === "open") actions.append(button("Acknowledge", () => act({ type: "escalation.ack", id: e.id })));
     actions.append(button("Resolve…", () => {
