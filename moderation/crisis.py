@@ -126,10 +126,18 @@ _KILL_SELF = (
     r"suffocating|stab|stabbing|electrocute|gas|starve|starving) <REFL>"
 )
 _END_LIFE = r"(?:end|ends|ending|ended|take|takes|taking|took) <POSS> (?:own )?life\b(?! back)"
-_END_ALL = r"(?:end|ends|ending|ended) (?:it all|everything|all of it|things)\b(?! (?:with|on|off|between|early)\b)"
+# Ending it with a person is a break-up: "end things with my boyfriend".
+_PARTNER = (
+    r"(?:him|her|them|my (?:bf|gf|boyfriend|girlfriend|partner|ex|fiance|fiancee|husband|wife|roommate|flatmate"
+    r"|friend|friends|situationship|crush))"
+)
+_END_ALL = (
+    r"(?:end|ends|ending|ended) (?:it all|everything|all of it|things)\b"
+    rf"(?! (?:with {_PARTNER}|on|off|between|early)\b)"
+)
 _COMMIT = r"(?:commit|committing|committed|attempt|attempting|attempted|die by|died by) suicide\b"
 # "end it" but not "end it with him", "end it here" (a conversation), "end it early" (a shift).
-_NOT_ENDING_A_LIFE = r"(?! (?:with|for|at|early|here|there|off|between|now)\b)"
+_NOT_ENDING_A_LIFE = rf"(?! (?:with {_PARTNER}|for|at|early|here|there|off|between|now)\b)"
 _END_IT = rf"(?:end|ending) it\b{_NOT_ENDING_A_LIFE}"
 _DIE = (
     r"(?:die|be dead|not be alive|stop living|not live anymore)"
@@ -185,7 +193,7 @@ _SIGNAL_SPECS: tuple[tuple[str, int, str, str, str], ...] = (
         3,
         r"\b(?:going to|about to|planning to|planning on|plan to|decided to|made up my mind to|ready to|i will)"
         r"(?: just| finally| actually| really| definitely)? (?:kill(?:ing)? <REFL>|end(?:ing)? <POSS> (?:own )?life"
-        rf"|tak(?:e|ing) <POSS> (?:own )?life|end(?:ing)? it(?: all)?\b{_NOT_ENDING_A_LIFE}"
+        rf"|tak(?:e|ing) <POSS> (?:own )?life|end(?:ing)? (?:it(?: all)?|everything|things)\b{_NOT_ENDING_A_LIFE}"
         r"|commit(?:ting)? suicide|off(?:ing)? <REFL>|hang(?:ing)? <REFL>|overdos(?:e|ing)|od)\b",
         "",
         f"{_REFL_WORDS} life end ending suicide overdose overdosing od",
@@ -748,7 +756,8 @@ _IDIOMS = re.compile(
         r"|studying|these|this))\b"
         r"|\bover my dead body\b|\bdrop dead gorgeous\b"
         # Ending a relationship, and ropes that are for something else.
-        r"|\b(?:end|ending|ended|end up) (?:it|things|everything) with (?:him|her|them|my [a-z]+|[a-z]+)\b"
+        # Only with a person: "end it with pills" must stay a crisis phrase.
+        rf"|\b(?:end|ending|ended) (?:it|things|everything) with {_PARTNER}\b"
         r"|\bropes? (?:for|on) (?:my|the|a|our) (?:hammock|climbing|tent|boat|swing|gym|dog|tarp|bag|kayak|bike)\b"
         r"|\b(?:jump|jumping|skipping|climbing) ropes?\b|\bropes course\b|\blearn(?:ing|ed)? the ropes\b"
         r"|\brop(?:e|ed|ing) (?:me|you|him|her|them|us) in(?:to)?\b"

@@ -277,6 +277,12 @@ def test_the_risk_reported_for_someone_else_has_its_own_level(text, expected):
     assert (result.level, result.other_level) == (0, expected)
 
 
+def test_ending_things_with_a_partner_is_not_ending_a_life_but_with_pills_it_is(monkeypatch):
+    monkeypatch.setattr(crisis.crisis_model, "load", lambda: None)  # the patterns alone
+    assert detect_crisis("end it with him already, he never texts back").level == 0
+    assert detect_crisis("going to end it with pills tonight").level == 3
+
+
 def test_the_author_sending_a_goodbye_is_the_author_at_risk():
     assert detect_crisis("I emailed my brother a goodbye letter tonight").level == 3
     assert not detect_crisis("I emailed my brother a goodbye letter tonight").concern_for_other
