@@ -59,8 +59,9 @@ class CrisisResult:
     concern_for_other: bool = False
     # How much risk the author reports about that someone else, on the same scale (0 when no concern).
     other_level: int = 0
-    # Level 0 because the patterns matched and set the match aside (negated, a patient, someone else,
-    # clinical talk): the language model is then not asked to second-guess them.
+    # Level 0 because the patterns matched and set the match aside (negated, hedged away, about a patient or
+    # someone else): the language model is then not asked to second-guess them. A keyword skipped in a
+    # clinical frame does not count as a match: the model, trained on clinical talk, may still read it.
     dismissed: bool = False
 
 
@@ -907,7 +908,7 @@ def _assess_window(window: str, offset: int, *, use_anchors: bool = True) -> Cri
             hit = _Hit(signal, subject, _is_negated(text, match.start()), match.span())
             (earlier_hits if match.end() <= offset else hits).append(hit)
     if not hits:
-        return _DISMISSED if earlier_hits else NO_CRISIS
+        return NO_CRISIS
     if clinical is None:
         clinical = _CLINICAL.search(text) is not None
     hedged = any(h.negated for h in hits) or _HEDGES.search(text[offset:]) is not None
@@ -926,7 +927,7 @@ def _assess_window(window: str, offset: int, *, use_anchors: bool = True) -> Cri
         counted = []  # one corroborating signal alone ("I have a plan") means nothing
     level = max((h.signal.level for h in counted), default=0)
     if level == 0 and not concern:
-        return _DISMISSED  # patterns matched, but negated, hedged away, or about a patient or someone else
+        return _DISMISSED  # matched, but negated, about a patient or someone else, or one weak sign alone
     if hedged and level > 1:
         level -= 1
     names: list[str] = []

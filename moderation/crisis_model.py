@@ -2,12 +2,13 @@
 
 Why: blind evaluations (docs/moderation.md) showed the hand-written patterns in ``moderation.crisis`` catch
 under half of crisis messages worded in ways nobody wrote a pattern for, while a plain word and word-pair
-model trained on a few hundred labelled messages generalises to new wording far better. The patterns still
-decide levels 2 and 3 and every exception (clinical talk, idioms, someone else, negation); the model only
-raises a message the patterns scored 0 to level 1, so a moderator looks and the author gets the support
-card. It is a logistic regression over TF-IDF weighted words and word pairs of the normalised text,
-trained in pure Python (no new dependency) by ``python manage.py train_crisis_model`` from
-``moderation/data/crisis_training.jsonl``; the weights ship in ``moderation/data/crisis_model.json``.
+model trained on labelled messages generalises to new wording far better. The patterns keep every
+judgement they make (idioms, negation, someone else, a patient); the model only reads messages in which
+they found nothing, and raises them to level 1 (crisis language) or 2 (it also reads a plan), never 3, so
+a moderator looks and the author gets the support card. It is a logistic regression over TF-IDF weighted
+words and word pairs of the normalised text, trained in pure Python (no new dependency) by
+``python manage.py train_crisis_model`` from ``moderation/data/crisis_training.jsonl``; the weights ship
+in ``moderation/data/crisis_model.json``.
 
 Everything here is pure: ``probability`` reads nothing but its argument and the loaded weights.
 """
@@ -59,24 +60,25 @@ class CrisisModel:
     # Messages at or above this probability are level 1 when no pattern found anything.
     threshold: float
 
-    def evidence(self, normalized: str) -> float:
+    def evidence(self, normalized: str) -> float | None:
         """Return how far the message's own words push towards the positive class (the score without the bias).
 
-        A message of words the model never saw has no evidence at all: 0, whatever the bias says.
+        None when the model knows none of its words: no evidence at all, whatever the bias says.
         """
         vector = _tfidf(features(normalized), self.idf)
+        if not vector:
+            return None
         return sum(self.weights.get(gram, 0.0) * value for gram, value in vector.items())
 
     def probability(self, normalized: str) -> float:
         """Return the model's probability for a normalised message; 0 when none of its words is known."""
-        vector = _tfidf(features(normalized), self.idf)
-        if not vector:
-            return 0.0
-        return _sigmoid(self.bias + sum(self.weights.get(gram, 0.0) * value for gram, value in vector.items()))
+        evidence = self.evidence(normalized)
+        return 0.0 if evidence is None else _sigmoid(self.bias + evidence)
 
     def says_yes(self, normalized: str) -> bool:
         """At or above the threshold, and because of the message's words rather than the prior alone."""
-        return self.evidence(normalized) > 0 and self.probability(normalized) >= self.threshold
+        evidence = self.evidence(normalized)
+        return evidence is not None and evidence > 0 and _sigmoid(self.bias + evidence) >= self.threshold
 
     def payload(self) -> dict:
         return {

@@ -93,6 +93,11 @@ class Decision:
     # one too: it must then still be kept out of the room, with this reason.
     hold_reason: str | None = None
 
+    @property
+    def concern_escalated(self) -> bool:
+        """Someone else, not the author, is at risk enough that moderators are alerted about them."""
+        return self.crisis_level == 0 and self.other_level >= CONCERN_ESCALATION_LEVEL
+
 
 def review(
     text: str,
@@ -128,7 +133,7 @@ def review(
 
     first_hold = next((m for m in matches if m.action == HOLD), None)
     hold_reason = (first_hold.reason or "held for a moderator") if first_hold is not None else None
-    if crisis.level >= 1 or crisis.other_level >= CONCERN_ESCALATION_LEVEL:
+    if crisis.level >= 1 or crisis.other_level >= CONCERN_ESCALATION_LEVEL:  # see Decision.concern_escalated
         action, reason = ESCALATE, None
     else:
         action, reason = ALLOW, None

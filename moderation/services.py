@@ -91,7 +91,7 @@ def escalation_timer(level: int) -> timedelta:
 
 def record_decision(message: Message, decision: pipeline.Decision) -> None:
     """Store the Escalation or Flag a pipeline decision calls for. Precondition: inside the message's transaction."""
-    about_other = decision.crisis_level == 0 and decision.other_level >= pipeline.CONCERN_ESCALATION_LEVEL
+    about_other = decision.concern_escalated
     if decision.crisis_level >= 1 or about_other:
         level = decision.other_level if about_other else decision.crisis_level
         escalation = Escalation.objects.create(

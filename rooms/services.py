@@ -161,15 +161,14 @@ class SendResult:
     crisis_level: int = 0
     # The author sounds worried about someone else at risk: they get helper resources.
     concern_for_other: bool = False
-    # The risk they report about that person (escalated to moderators from CONCERN_ESCALATION_LEVEL).
-    other_level: int = 0
+    # What they report about that person was escalated to moderators (the card says so).
+    concern_escalated: bool = False
 
     def support(self) -> dict | None:
         """The private support frame this result calls for, if any."""
         if self.duplicate or not (self.crisis_level > 0 or self.concern_for_other):
             return None
-        shared = self.other_level >= pipeline.CONCERN_ESCALATION_LEVEL
-        return support_frame(self.crisis_level, for_other=self.concern_for_other, shared=shared)
+        return support_frame(self.crisis_level, for_other=self.concern_for_other, shared=self.concern_escalated)
 
     def ack_frame(self) -> dict:
         frame = {"type": "message.ack", "client_id": self.client_id, "seq": self.seq, "status": self.status}
@@ -272,7 +271,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
             reason=decision.hold_reason or HELD_REASON,
             crisis_level=decision.crisis_level,
             concern_for_other=decision.concern_for_other,
-            other_level=decision.other_level,
+            concern_escalated=decision.concern_escalated,
         )
     return SendResult(
         client_id=client_id,
@@ -280,7 +279,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
         seq=message.seq,
         crisis_level=decision.crisis_level,
         concern_for_other=decision.concern_for_other,
-        other_level=decision.other_level,
+        concern_escalated=decision.concern_escalated,
     )
 
 

@@ -1,19 +1,11 @@
 // Facilitator room tools: pin an announcement, set slow mode (POST /api/rooms/<slug>/tools/).
+import { sendJson } from "./api.js";
+
 const statusLine = document.getElementById("tool-status");
 
-function csrfToken() {
-  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] ?? "";
-}
-
 async function tool(slug, body) {
-  const response = await fetch(`/api/rooms/${encodeURIComponent(slug)}/tools/`, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(body),
-  });
-  const reply = await response.json();
-  statusLine.textContent = response.ok ? "Saved." : reply.detail;
+  const { ok, reply } = await sendJson(`/api/rooms/${encodeURIComponent(slug)}/tools/`, body);
+  statusLine.textContent = ok ? "Saved." : reply.detail;
 }
 
 for (const card of document.querySelectorAll("#room-list > li[data-slug]")) {
@@ -51,14 +43,9 @@ scheduleForm?.addEventListener("submit", async (event) => {
     co_facilitators: [...chosen].map((box) => box.value),
     ...(weekly ? { repeat: "weekly", weekly_until: value("s-until") || null } : {}),
   };
-  const response = await fetch(`/api/rooms/${encodeURIComponent(value("s-room"))}/sessions/`, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(body),
-  });
-  const reply = await response.json();
+  const { ok, reply } = await sendJson(`/api/rooms/${encodeURIComponent(value("s-room"))}/sessions/`, body);
   const result = document.getElementById("schedule-result");
-  if (response.ok) {
+  if (ok) {
     result.textContent = `Scheduled ${reply.sessions.length} session${reply.sessions.length === 1 ? "" : "s"}.`;
   } else {
     const slot = scheduleForm.querySelector(`[data-error-for="${reply.field}"]`);
@@ -69,14 +56,9 @@ scheduleForm?.addEventListener("submit", async (event) => {
 // Each room's sessions: end a running one, move or cancel one, edit or cancel the series, read the
 // numbers-only summary.
 async function sessionAction(id, action, body = {}) {
-  const response = await fetch(`/api/sessions/${id}/${action}/`, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(body),
-  });
-  const reply = await response.json();
-  statusLine.textContent = response.ok ? "Saved." : reply.detail;
-  return { ok: response.ok, reply };
+  const result = await sendJson(`/api/sessions/${id}/${action}/`, body);
+  statusLine.textContent = result.ok ? "Saved." : result.reply.detail;
+  return result;
 }
 
 // "2027-10-21T19:00" for an instant, as the wall-clock time in the session's own zone (what the API takes).

@@ -2,6 +2,8 @@
 // Every message is rendered with textContent: nothing anyone sends is ever parsed as HTML.
 // Messages are kept by seq, so a reconnect (with after_seq) shows each missed message once, in order.
 
+import { sendJson } from "./api.js";
+
 const root = document.getElementById("room");
 const slug = root.dataset.slug;
 const list = document.getElementById("messages");
@@ -190,18 +192,10 @@ function showPinnedMessage(message) {
   }
 }
 
-function csrfToken() {
-  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] ?? "";
-}
-
 // Room tools for the room's staff (the same HTTP API as "My rooms"); a refusal shows as an error.
 async function roomTool(body) {
-  const response = await fetch(`/api/rooms/${encodeURIComponent(slug)}/tools/`, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) showError((await response.json()).detail);
+  const { ok, reply } = await sendJson(`/api/rooms/${encodeURIComponent(slug)}/tools/`, body);
+  if (!ok) showError(reply.detail);
 }
 
 function removeMessage(seq) {

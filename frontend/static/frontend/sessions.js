@@ -1,11 +1,10 @@
 // Upcoming sessions of this room with sign-up buttons (GET /api/rooms/<slug>/sessions/, POST/DELETE rsvp).
+import { sendJson } from "./api.js";
+
 const slug = document.getElementById("room").dataset.slug;
 const box = document.getElementById("sessions");
 const list = document.getElementById("session-list");
 
-function csrfToken() {
-  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] ?? "";
-}
 
 function describe(session) {
   const when = new Date(session.starts_at).toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -15,7 +14,7 @@ function describe(session) {
 }
 
 async function rsvp(session, method) {
-  await fetch(`/api/sessions/${session.id}/rsvp/`, { method, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() } });
+  await sendJson(`/api/sessions/${session.id}/rsvp/`, undefined, method);
   load();
 }
 
