@@ -26,10 +26,18 @@ if os.environ.get("REDIS_URL") and not test_services.reachable(os.environ["REDIS
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
-    """Presence and in-process rate limits are per-process globals: start every test clean."""
+    """Presence, in-process rate limits and the channel layer are per-process: start every test clean.
+
+    Each async test runs in its own event loop, and channels-redis keeps asyncio locks per channel on its
+    layer instance; a lock one test's consumers contended is bound to that test's loop and fails in the
+    next ("bound to a different event loop"). A fresh layer per test, as a fresh process would have.
+    """
+    from channels.layers import channel_layers
+
     from rooms.presence import presence
     from rooms.ratelimit import reset_local_state
 
+    channel_layers.backends.clear()
     presence.reset()
     reset_local_state()
     yield
@@ -90,41 +98,64 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-async def ws_connect(user, slug: str, *, after_seq=None, origin="http://127.0.0.1", query=None):
-    """Open a WebSocket to a room as ``user`` (None: anonymous visitor) through the real ASGI stack."""
+async def open_socket(path: str, user=None, *, origin="http://127.0.0.1") -> tuple[WebsocketCommunicator, bool]:
+    """Open a WebSocket at ``path`` as ``user`` (None: a visitor) through the real ASGI stack.
+
+    Return the communicator and whether the handshake was accepted. Tests open sockets through the
+    ``sockets`` or ``connect`` fixtures, which disconnect every one of them before the test's event loop
+    closes: a consumer left running would still be blocked in the channel layer's receive, and cancelling
+    that at loop shutdown can hang on Redis.
+    """
     from chatserver.asgi import application
 
     headers = [(b"origin", origin.encode()), (b"host", b"127.0.0.1")]
     if user is not None:
         cookie = await sync_to_async(session_cookie)(user)
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    path = f"/ws/rooms/{slug}/"
-    if query is not None:
-        path += f"?{query}"
-    elif after_seq is not None:
-        path += f"?after_seq={after_seq}"
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _subprotocol = await communicator.connect(timeout=5)
-    assert connected, "the server refused the handshake"
-    return communicator
+    return communicator, connected
+
+
+def room_path(slug: str, *, after_seq=None, query=None) -> str:
+    path = f"/ws/rooms/{slug}/"
+    if query is not None:
+        return f"{path}?{query}"
+    if after_seq is not None:
+        return f"{path}?after_seq={after_seq}"
+    return path
 
 
 @pytest.fixture
-async def connect():
-    """Connect; every communicator opened through this fixture is closed after the test."""
+async def sockets():
+    """``await sockets(path, user=None, origin=...)`` opens a socket (communicator, accepted); all are
+    disconnected after the test."""
     opened = []
 
-    async def _connect(*args, **kwargs):
-        communicator = await ws_connect(*args, **kwargs)
+    async def _open(path, user=None, **kwargs):
+        communicator, connected = await open_socket(path, user, **kwargs)
         opened.append(communicator)
-        return communicator
+        return communicator, connected
 
-    yield _connect
+    yield _open
     for communicator in opened:
         try:
             await communicator.disconnect(timeout=2)
         except (Exception, asyncio.CancelledError):
             pass  # already closed by the server or the test
+
+
+@pytest.fixture
+async def connect(sockets):
+    """``await connect(user, slug, after_seq=..., query=..., origin=...)``: a room socket whose handshake
+    was accepted, disconnected after the test."""
+
+    async def _connect(user, slug, *, after_seq=None, query=None, origin="http://127.0.0.1"):
+        communicator, connected = await sockets(room_path(slug, after_seq=after_seq, query=query), user, origin=origin)
+        assert connected, "the server refused the handshake"
+        return communicator
+
+    return _connect
 
 
 async def receive_until(communicator, frame_type: str, timeout: float = 3.0) -> dict:

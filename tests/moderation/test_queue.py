@@ -14,26 +14,14 @@ PLAN = "I have a plan and I'm going to do it this weekend"
 PHONE = "text me any time at 415-555-0123"
 
 
-async def moderator_socket(user):
-    from channels.testing import WebsocketCommunicator
-    from django.conf import settings
-
-    from chatserver.asgi import application
-    from tests.conftest import session_cookie
-
-    cookie = await sync_to_async(session_cookie)(user)
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/moderation/",
-        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
-    )
-    connected, _ = await communicator.connect()
+async def moderator_socket(sockets, user):
+    communicator, connected = await sockets("/ws/moderation/", user)
     assert connected
     return communicator
 
 
 @pytest.fixture
-async def setup(make_user, make_room, connect):
+async def setup(make_user, make_room, connect, sockets):
     room = await sync_to_async(make_room)(slug="burnout")
     student = await sync_to_async(make_user)(username="student", first_name="Priya", last_name="Raman")
     peer = await sync_to_async(make_user)(username="peer")
@@ -42,10 +30,9 @@ async def setup(make_user, make_room, connect):
     alias = (await s.receive_json_from())["you"]["alias"]
     p = await connect(peer, room.slug)
     await p.receive_json_from()
-    m = await moderator_socket(moderator)
+    m = await moderator_socket(sockets, moderator)
     assert (await m.receive_json_from()) == {"type": "queue.snapshot", "escalations": [], "flags": []}
-    yield {"room": room, "student": s, "peer": p, "mod": m, "alias": alias, "moderator": moderator}
-    await m.disconnect()
+    return {"room": room, "student": s, "peer": p, "mod": m, "alias": alias, "moderator": moderator}
 
 
 async def say(socket, body, client_id):
@@ -76,15 +63,14 @@ async def test_crisis_reaches_moderators_live_with_context_and_no_identity(setup
     assert stored.message_id == (await sync_to_async(Message.objects.get)(seq=ack["seq"])).pk
 
 
-async def test_snapshot_lists_open_escalations_highest_level_first(setup, make_user):
+async def test_snapshot_lists_open_escalations_highest_level_first(setup, make_user, sockets):
     await say(setup["student"], CRISIS, "c1")
     await say(setup["student"], PLAN, "c2")
     moderator2 = await sync_to_async(make_user)(role="moderator")
-    late = await moderator_socket(moderator2)
+    late = await moderator_socket(sockets, moderator2)
     snapshot = await late.receive_json_from()
     levels = [e["level"] for e in snapshot["escalations"]]
     assert len(levels) == 2 and levels == sorted(levels, reverse=True) and levels[0] == 3
-    await late.disconnect()
 
 
 async def test_ack_and_resolve_are_pushed_and_audited(setup):
@@ -174,16 +160,12 @@ async def test_action_on_a_message_of_another_room_is_not_found(setup, make_room
     assert reply["code"] == "not_found"
 
 
-async def test_students_and_visitors_cannot_open_the_queue(make_user):
+async def test_students_and_visitors_cannot_open_the_queue(make_user, sockets):
     student = await sync_to_async(make_user)()
-    socket = await moderator_socket(student)
+    socket = await moderator_socket(sockets, student)
     assert await socket.receive_output(timeout=3) == {"type": "websocket.close", "code": 4403}
-    from channels.testing import WebsocketCommunicator
-
-    from chatserver.asgi import application
-
-    anonymous = WebsocketCommunicator(application, "/ws/moderation/", headers=[(b"origin", b"http://127.0.0.1")])
-    assert (await anonymous.connect())[0]
+    anonymous, accepted = await sockets("/ws/moderation/")
+    assert accepted
     assert await anonymous.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
 
 

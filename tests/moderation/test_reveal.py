@@ -13,19 +13,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-async def scene(make_user, make_room, connect):
+async def scene(make_user, make_room, connect, sockets):
     room = await sync_to_async(make_room)(slug="burnout", title="Burnout & exhaustion")
     student = await sync_to_async(make_user)(username="s.okafor", first_name="Sade", last_name="Okafor")
     first = await sync_to_async(make_user)(role="moderator", username="mod1")
     second = await sync_to_async(make_user)(role="moderator", username="mod2")
     socket = await connect(student, room.slug)
     alias = (await socket.receive_json_from())["you"]["alias"]
-    m1, m2 = await moderator_socket(first), await moderator_socket(second)
+    m1, m2 = await moderator_socket(sockets, first), await moderator_socket(sockets, second)
     await m1.receive_json_from()
     await m2.receive_json_from()
-    yield {"student": student, "socket": socket, "alias": alias, "m1": m1, "m2": m2}
-    await m1.disconnect()
-    await m2.disconnect()
+    return {"student": student, "socket": socket, "alias": alias, "m1": m1, "m2": m2}
 
 
 async def test_level_three_reveals_at_once_to_the_requester_only(scene):

@@ -5,11 +5,10 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from rooms.models import Membership, Message, Report, Room
-from tests.conftest import frames_within, receive_presence, receive_until, ws_connect
+from tests.conftest import frames_within, receive_presence, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,27 +99,24 @@ async def test_resend_after_reconnect_is_idempotent(room, alice, connect):
     assert await sync_to_async(Message.objects.filter(room=room).count)() == 1
 
 
-async def test_not_logged_in_is_closed_4401(room):
-    client = await ws_connect(None, room.slug)
+async def test_not_logged_in_is_closed_4401(room, connect):
+    client = await connect(None, room.slug)
     await expect_close(client, 4401)
 
 
-async def test_unknown_room_is_closed_4404(alice):
-    client = await ws_connect(alice, "no-such-room")
+async def test_unknown_room_is_closed_4404(alice, connect):
+    client = await connect(alice, "no-such-room")
     await expect_close(client, 4404)
 
 
-async def test_inactive_room_is_closed_4404(room, alice):
+async def test_inactive_room_is_closed_4404(room, alice, connect):
     await sync_to_async(Room.objects.filter(pk=room.pk).update)(is_active=False)
-    client = await ws_connect(alice, room.slug)
+    client = await connect(alice, room.slug)
     await expect_close(client, 4404)
 
 
-async def test_unknown_path_is_closed_4404(alice):
-    from chatserver.asgi import application
-
-    communicator = WebsocketCommunicator(application, "/ws/elsewhere/", headers=[(b"origin", b"http://127.0.0.1")])
-    connected, _ = await communicator.connect()
+async def test_unknown_path_is_closed_4404(sockets):
+    communicator, connected = await sockets("/ws/elsewhere/")
     assert connected
     await expect_close(communicator, 4404)
 
@@ -129,21 +125,12 @@ async def test_banned_member_is_closed_4403(room, alice, connect):
     first = await connect(alice, room.slug)
     await first.receive_json_from()
     await sync_to_async(Membership.objects.filter(user=alice, room=room).update)(is_banned=True)
-    client = await ws_connect(alice, room.slug)
+    client = await connect(alice, room.slug)
     await expect_close(client, 4403)
 
 
-async def test_foreign_origin_is_refused(room, alice):
-    from chatserver.asgi import application
-    from tests.conftest import session_cookie
-
-    cookie = await sync_to_async(session_cookie)(alice)
-    communicator = WebsocketCommunicator(
-        application,
-        f"/ws/rooms/{room.slug}/",
-        headers=[(b"origin", b"https://evil.example"), (b"cookie", f"sessionid={cookie}".encode())],
-    )
-    connected, _ = await communicator.connect()
+async def test_foreign_origin_is_refused(room, alice, sockets):
+    _communicator, connected = await sockets(f"/ws/rooms/{room.slug}/", alice, origin="https://evil.example")
     assert not connected
 
 
