@@ -3,7 +3,9 @@
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from rooms.protocol import CLOSE_NO_SUCH_ROOM, CLOSE_NOT_LOGGED_IN
+from rooms.protocol import CLOSE_ACCESS_CHANGED, CLOSE_NO_SUCH_ROOM, CLOSE_NOT_LOGGED_IN
+
+from .access import user_group
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -17,7 +19,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_LOGGED_IN)
             return None
+        # Joined like self.groups, so websocket_disconnect leaves it whatever the subclass does.
+        group = user_group(user.pk)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups.append(group)
         return user
+
+    async def access_changed(self, event):
+        """The account logged out, changed password, was deactivated or changed role (chatserver.access).
+
+        Leave every group first (subclasses' ``disconnect`` must be idempotent and stop ``receive``), so
+        nothing more is sent or accepted on this socket, then close.
+        """
+        await self.disconnect(CLOSE_ACCESS_CHANGED)
+        await self.close(code=CLOSE_ACCESS_CHANGED)
 
     async def dispatch(self, message):
         """Dispatch without Channels' per-event close_old_connections hop.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from channels.db import database_sync_to_async
 
 from chatserver.consumers import ChatConsumer
+from chatserver.models import User
 from rooms.events import bind_to_running_loop
 from rooms.protocol import (
     BAD_REQUEST,
@@ -85,8 +87,31 @@ def perform(user, kind: str, data: dict) -> dict:
     return {"type": "action.done", "action": kind, "room": room, "alias": alias}
 
 
+class AccessRevoked(Exception):
+    """The account behind a moderator socket is no longer an active moderator."""
+
+
+def current_moderator(user_id: int) -> User:
+    """Return the account as it is now; raise AccessRevoked unless it is still an active moderator."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.is_moderator:
+        raise AccessRevoked
+    return user
+
+
+def perform_as_current_moderator(user_id: int, kind: str, data: dict) -> dict:
+    """``perform`` with the account read afresh: powers follow the account, not the socket's snapshot."""
+    return perform(current_moderator(user_id), kind, data)
+
+
+# Live queue pushes re-check the account at most this often; actions re-check on every frame, and a change
+# of account closes the socket at once through chatserver.access. This bounds what a lost event can leak.
+PUSH_RECHECK_SECONDS = 5.0
+
+
 class ModeratorConsumer(ChatConsumer):
     joined = False
+    checked_at = 0.0
 
     async def connect(self):
         user = await self.accept_logged_in_user()
@@ -101,11 +126,13 @@ class ModeratorConsumer(ChatConsumer):
         await self.channel_layer.group_add(services.MODERATORS_GROUP, self.channel_name)
         await self.channel_layer.group_add(services.moderator_group(user.pk), self.channel_name)
         self.joined = True
+        self.checked_at = time.monotonic()
         snapshot = await database_sync_to_async(services.queue_snapshot)()
         await self.send(text_data=encode(snapshot))
 
     async def disconnect(self, code):
         if self.joined:
+            self.joined = False
             await self.channel_layer.group_discard(services.MODERATORS_GROUP, self.channel_name)
             await self.channel_layer.group_discard(services.moderator_group(self.user.pk), self.channel_name)
 
@@ -117,7 +144,11 @@ class ModeratorConsumer(ChatConsumer):
             if kind == "ping":
                 reply = {"type": "pong"}
             else:
-                reply = await database_sync_to_async(perform)(self.user, kind, data)
+                reply = await database_sync_to_async(perform_as_current_moderator)(self.user.pk, kind, data)
+                self.checked_at = time.monotonic()
+        except AccessRevoked:
+            await self._revoke()
+            return
         except ProtocolError as error:
             reply = error.frame()
         except Exception:
@@ -126,4 +157,18 @@ class ModeratorConsumer(ChatConsumer):
         await self.send(text_data=encode(reply))
 
     async def moderation_frame(self, event):
+        if not self.joined:
+            return
+        if time.monotonic() - self.checked_at > PUSH_RECHECK_SECONDS:
+            try:
+                await database_sync_to_async(current_moderator)(self.user.pk)
+            except AccessRevoked:
+                await self._revoke()
+                return
+            self.checked_at = time.monotonic()
         await self.send(text_data=event["frame"])
+
+    async def _revoke(self):
+        """Stop at once: nothing more is sent on this socket, and it closes as forbidden."""
+        await self.disconnect(CLOSE_FORBIDDEN)
+        await self.close(code=CLOSE_FORBIDDEN)

@@ -87,11 +87,12 @@ class RoomConsumer(ChatConsumer):
         return None, ProtocolError(BAD_REQUEST, "after_seq must be a non-negative integer; sent the latest history")
 
     async def disconnect(self, code):
-        if self.membership is None:
+        membership, self.membership = self.membership, None  # stops receive() at once; runs only once
+        if membership is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await self.channel_layer.group_discard(member_group(self.membership.pk), self.channel_name)
-        await presence.leave(self.membership.room_id, self.user.pk, self.channel_name)
+        await self.channel_layer.group_discard(member_group(membership.pk), self.channel_name)
+        await presence.leave(membership.room_id, self.user.pk, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.membership is None:
@@ -170,19 +171,24 @@ class RoomConsumer(ChatConsumer):
         await self.send(text_data=encode(frame))
 
     # Channel-layer events: each carries a frame serialised once for every recipient.
+    # After disconnect() (membership None) the socket is closing: events still queued for it are dropped.
     async def room_message(self, event):
-        await self.send(text_data=event["frame"])
+        if self.membership is not None:
+            await self.send(text_data=event["frame"])
 
     async def room_presence(self, event):
-        await self.send(text_data=event["frame"])
+        if self.membership is not None:
+            await self.send(text_data=event["frame"])
 
     async def room_frame(self, event):
         """Any other pre-serialised frame for the whole room (message.removed, slow_mode)."""
-        await self.send(text_data=event["frame"])
+        if self.membership is not None:
+            await self.send(text_data=event["frame"])
 
     async def member_frame(self, event):
         """A frame for this member only (a moderator's warning, a mute)."""
-        await self.send(text_data=event["frame"])
+        if self.membership is not None:
+            await self.send(text_data=event["frame"])
 
     async def member_banned(self, event):
         await self.send_frame({"type": "error", "code": "forbidden", "detail": "you have been banned from this room"})

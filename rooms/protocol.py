@@ -30,6 +30,9 @@ CIRCLE_ACTIONS = ("circle.start", "circle.stop", "hand.raise", "hand.lower", "tu
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NO_SUCH_ROOM = 4404
+# The account's sign-in or role changed (logout, password change, deactivation, new role): reconnect,
+# and the handshake decides afresh (chatserver.access).
+CLOSE_ACCESS_CHANGED = 4408
 
 CLIENT_ID_MAX_CHARS = 64
 

@@ -98,8 +98,12 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-async def open_socket(path: str, user=None, *, origin="http://127.0.0.1") -> tuple[WebsocketCommunicator, bool]:
+async def open_socket(
+    path: str, user=None, *, origin="http://127.0.0.1", cookie: str | None = None
+) -> tuple[WebsocketCommunicator, bool]:
     """Open a WebSocket at ``path`` as ``user`` (None: a visitor) through the real ASGI stack.
+
+    ``cookie``: a session cookie to use instead of a fresh login of ``user`` (to share a browser's session).
 
     Return the communicator and whether the handshake was accepted. Tests open sockets through the
     ``sockets`` or ``connect`` fixtures, which disconnect every one of them before the test's event loop
@@ -109,8 +113,9 @@ async def open_socket(path: str, user=None, *, origin="http://127.0.0.1") -> tup
     from chatserver.asgi import application
 
     headers = [(b"origin", origin.encode()), (b"host", b"127.0.0.1")]
-    if user is not None:
+    if user is not None and cookie is None:
         cookie = await sync_to_async(session_cookie)(user)
+    if cookie is not None:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _subprotocol = await communicator.connect(timeout=5)
