@@ -211,7 +211,14 @@ if os.environ.get("CAMPUS_COUNSELING_NAME"):
 
 # Hold messages at or above this crisis level from the room; they reach moderators at once, and the
 # escalation worker calls on-call staff if nobody acknowledges (docs/moderation.md). 0 = never hold.
+# Only a level resting on strong evidence is held (moderation.pipeline.Decision.hold_for_crisis).
 CRISIS_HOLD_LEVEL = env_int("CRISIS_HOLD_LEVEL", 3)
+
+# How readily the crisis language model raises a level: high (the default: favours recall), standard or low.
+# docs/moderation.md has recall and false-alarm rates at each value.
+CRISIS_SENSITIVITY = os.environ.get("CRISIS_SENSITIVITY", "high").strip().lower()
+if CRISIS_SENSITIVITY not in ("high", "standard", "low"):
+    raise ImproperlyConfigured(f"CRISIS_SENSITIVITY must be high, standard or low, not {CRISIS_SENSITIVITY!r}")
 
 # The escalation worker (manage.py run_moderation_worker): seconds an escalation of each level may stay
 # unacknowledged before moderators are alerted again; at twice that, on-call staff are e-mailed and

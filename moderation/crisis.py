@@ -63,6 +63,9 @@ class CrisisResult:
     # someone else): the language model is then not asked to second-guess them. A keyword skipped in a
     # clinical frame does not count as a match: the model, trained on clinical talk, may still read it.
     dismissed: bool = False
+    # The level rests on evidence strong enough to hold the message out of the room: the patterns' own
+    # reading, or (level 3) the language model's plan head at its calibrated hold confidence.
+    holdable: bool = False
 
 
 NO_CRISIS = CrisisResult()
@@ -756,6 +759,8 @@ _IDIOMS = re.compile(
         r"|make|study|keep up|pass)|over (?:this|that|these|the|a|an)|for (?:this|that|these|the|a|an)|with (?:work"
         r"|studying|these|this))\b"
         r"|\bover my dead body\b|\bdrop dead gorgeous\b"
+        # Tired enough to sleep for ages is not a wish to die.
+        r"|\bcould sleep (?:forever|for (?:days|ever|a week|a month|a year|100 years))\b"
         # Ending a relationship, and ropes that are for something else.
         # Only with a person: "end it with pills" must stay a crisis phrase.
         rf"|\b(?:end|ending|ended) (?:it|things|everything) with {_PARTNER}\b"
@@ -802,6 +807,10 @@ _HEDGES = re.compile(
     r"|never act on it|not going to (?:act on|do) (?:it|anything)|i am safe|not actively|passively)\b"
 )
 
+# Laughter and joking markers: with them, a pattern's level-3 reading ("gonna kms lol this exam") stays at 2
+# unless the language model also reads a plan. They never cancel risk on their own.
+_JOKING = re.compile(r"\b(?:lol|lmao|lmfao|rofl|haha\w*|hehe\w*|jk|kidding|joking|xd)\b")
+
 _FIRST = frozenset({"i", "me", "my", "myself", "mine", "id", "im"})
 _SECOND = frozenset({"you", "your", "yourself", "yours"})
 # Inside a hit only subjects, possessives and reflexives say whose act it is ("need them" does not).
@@ -846,14 +855,21 @@ class _Hit:
     span: tuple[int, int]
 
 
-def detect_crisis(text: str, recent_messages: Sequence[str] = ()) -> CrisisResult:
+def detect_crisis(
+    text: str, recent_messages: Sequence[str] = (), sensitivity: str = crisis_model.DEFAULT_SENSITIVITY
+) -> CrisisResult:
     """Return the crisis assessment of raw ``text`` given the author's recent messages (oldest first)."""
     recent = tuple(normalize(m) for m in recent_messages[-CONTEXT_MESSAGES:])
-    return assess(normalize(text), recent)
+    return assess(normalize(text), recent, sensitivity)
 
 
-def assess(normalized: str, recent_normalized: Sequence[str] = ()) -> CrisisResult:
-    """Return the crisis assessment of a normalised message; precondition: inputs come from normalize()."""
+def assess(
+    normalized: str, recent_normalized: Sequence[str] = (), sensitivity: str = crisis_model.DEFAULT_SENSITIVITY
+) -> CrisisResult:
+    """Return the crisis assessment of a normalised message; precondition: inputs come from normalize().
+
+    ``sensitivity`` is one of ``crisis_model.SENSITIVITIES``: how readily the language model raises a level.
+    """
     if not normalized:
         return NO_CRISIS
     results = [_assess_window(normalized, 0)]
@@ -865,16 +881,44 @@ def assess(normalized: str, recent_normalized: Sequence[str] = ()) -> CrisisResu
             prefix = prefix.partition(" ")[2]
         if prefix:
             results.append(_assess_window(f"{prefix} {normalized}", len(prefix) + 1))
-    level = max(r.level for r in results)
+    pattern_level = max(r.level for r in results)
     concern = any(r.concern_for_other for r in results)
-    if level == 0 and not concern:
-        if results[0].dismissed:
-            return NO_CRISIS
-        return _ask_models(normalized)
     signals: list[str] = []
     for result in results:
         signals.extend(s for s in result.signals if s not in signals)
-    return CrisisResult(level, tuple(signals), concern, max(r.other_level for r in results))
+    other_level = max(r.other_level for r in results)
+
+    if pattern_level == 0 and (concern or results[0].dismissed):
+        # The patterns read it and set it aside (negated, about someone else, a patient): the model, which
+        # reads words and not who they are about, does not second-guess that.
+        model_level, plan_probability = 0, 0.0
+    else:
+        model_level, plan_probability = _ask_model(normalized, sensitivity)
+        models = crisis_model.load()
+        if pattern_level and not (model_level == 3 and plan_probability >= models.hold_confidence):
+            # The patterns found risk and weighed it (hedges, negations in the clause, context): their level
+            # stands, unless the model is as sure of a plan, means or an act as it must be to hold a message.
+            model_level = 0
+    joking = pattern_level == 3 and _JOKING.search(normalized) is not None and model_level < 3
+    if joking:
+        pattern_level = 2  # "gonna kms lol this exam": hyperbole never reaches level 3 on the patterns alone
+    level = max(pattern_level, model_level)
+    if model_level > pattern_level:
+        signals.append("language_model")
+        if model_level == 3:
+            signals.append("language_model_plan")
+    models = crisis_model.load()
+    holdable = (
+        level >= 1
+        and not joking
+        and (
+            pattern_level >= level
+            or (level == 3 and models is not None and plan_probability >= models.hold_confidence)
+        )
+    )
+    if level == 0 and not concern:
+        return NO_CRISIS
+    return CrisisResult(level, tuple(signals), concern, other_level, holdable=holdable)
 
 
 def _assess_window(window: str, offset: int, *, use_anchors: bool = True) -> CrisisResult:
@@ -923,11 +967,14 @@ def _assess_window(window: str, offset: int, *, use_anchors: bool = True) -> Cri
     else:
         other_level = max(h.signal.level for h in about_other if not h.signal.corroborating)
     corroborated = _separate_pieces(counted) >= 2 or any(not h.negated and h.subject == _SELF for h in earlier_hits)
+    weak_alone = bool(counted) and len(counted) == len(hits) and all(h.signal.corroborating for h in counted)
     if all(h.signal.corroborating for h in counted) and not corroborated:
-        counted = []  # one corroborating signal alone ("I have a plan") means nothing
+        counted = []  # one corroborating signal alone ("I have a plan") is no pattern evidence
     level = max((h.signal.level for h in counted), default=0)
     if level == 0 and not concern:
-        return _DISMISSED  # matched, but negated, about a patient or someone else, or one weak sign alone
+        if weak_alone and not corroborated:
+            return NO_CRISIS  # nothing set aside: the language model may still read a plan in the words
+        return _DISMISSED  # matched, but negated, about a patient or someone else
     if hedged and level > 1:
         level -= 1
     names: list[str] = []
@@ -937,33 +984,38 @@ def _assess_window(window: str, offset: int, *, use_anchors: bool = True) -> Cri
     return CrisisResult(level, tuple(names), concern, other_level)
 
 
+# Hair dyed ("die my hair blue", a common misspelling) or cut: phrases the patterns already read as harmless.
+# The model reads one harmless word instead, not the crisis words around it.
+_HAIRCUT = re.compile(r"\b(?:die|died|dying|dye|dyed|cut|cutting|chop|chopped) (?:my|her|his|your|their) hair\b")
+# What an idiom or hyperbole becomes for the model: a word of its own, which the training data (rich in
+# hyperbole among hard non-crisis messages) teaches it to read, rather than a blank that leaves "i am so
+# tired , i" of "i am so tired, i could sleep forever".
+IDIOM_TOKEN = "idiom"
+
+
 def model_text(normalized: str) -> str:
-    """The text the language model reads: the normalised message with idioms and hyperbole taken out."""
-    return " ".join(_IDIOMS.sub(" ", normalized).split())
+    """The text the language model reads: the normalised message with idioms and hyperbole marked."""
+    text = _HAIRCUT.sub("haircut", normalized)
+    return " ".join(_IDIOMS.sub(f" {IDIOM_TOKEN} ", text).split())
 
 
 def _enough_words(text: str) -> bool:
     return sum(token.isalpha() for token in tokenize(text)) >= MODEL_MIN_WORDS
 
 
-def _ask_models(normalized: str) -> CrisisResult:
-    """The language models' verdict on a message the patterns found nothing in (see crisis_model).
+def _ask_model(normalized: str, sensitivity: str) -> tuple[int, float]:
+    """Return the language model's level for a message (see crisis_model) and its plan probability.
 
-    Level 1 when it reads as crisis language, 2 when it also reads as a plan, means, preparation or an act:
-    a moderator sees those sooner. Never 3: holding a message from the room and paging on-call staff
-    needs evidence a moderator can read in the matched signals, not a word model's guess.
+    0 when there is no model, or the message is too short for one word's weight not to decide.
     """
     models = crisis_model.load()
     if models is None:
-        return NO_CRISIS
+        return 0, 0.0
     text = model_text(normalized)
     if not _enough_words(text):
-        return NO_CRISIS
-    if not models.crisis.says_yes(text):
-        return NO_CRISIS
-    if models.plan.says_yes(text):
-        return CrisisResult(2, ("language_model", "language_model_plan"))
-    return CrisisResult(1, ("language_model",))
+        return 0, 0.0
+    reading = models.read(text)
+    return models.level(reading, sensitivity), reading.plan
 
 
 def _separate_pieces(hits: list[_Hit]) -> int:

@@ -33,26 +33,49 @@ MAX_NORMALIZED_CHARS = 4000
 
 _APOSTROPHES = {ord(c): "'" for c in "\u2019\u2018\u02bc\u02b9\u0060\u00b4\u2032\uff07"}
 
-# Look-alike letters, applied after case folding (so only lower-case forms are needed). The
-# letters are ambiguous on purpose, hence the noqa markers.
-_HOMOGLYPHS = str.maketrans(
-    {
-        # Cyrillic
-        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",  # noqa: RUF001
-        "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",  # noqa: RUF001
-        "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ү": "y", "г": "r", "п": "n", "ь": "b", "з": "3",  # noqa: RUF001
-        # Greek
-        "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "u", "ν": "v",  # noqa: RUF001
-        "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ϳ": "j",  # noqa: RUF001
-        # Armenian
-        "օ": "o", "ս": "u", "հ": "h", "ո": "n", "ց": "g",  # noqa: RUF001
-        # Latin variants that NFKD does not decompose
-        "ɑ": "a", "ɡ": "g", "ı": "i", "ɩ": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t",  # noqa: RUF001
-        "ƅ": "b", "ɗ": "d", "ʀ": "r", "ɴ": "n", "ʏ": "y", "ʟ": "l", "ɪ": "i", "ɢ": "g", "ʜ": "h",  # noqa: RUF001
-        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ᴊ": "j", "ᴋ": "k", "ᴍ": "m", "ᴏ": "o",  # noqa: RUF001
-        "ᴘ": "p", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z",  # noqa: RUF001
-    }
-)  # fmt: skip
+
+# Look-alike letters, applied after case folding: Unicode's confusables table (confusables.txt, as shipped
+# and kept current by the confusable-homoglyphs package) gives, for each character that can pass for an
+# ASCII letter, that letter ("а" Cyrillic -> "a", "ӏ" -> "l"). The table lists some letters only in their
+# capital form ("К" but not "к"): a lower-case letter whose capital passes for a letter maps to that letter
+# in lower case, and so does a small capital ("ᴋ", LATIN LETTER SMALL CAPITAL K). Built once at import.
+def _confusable_letters() -> dict[int, str]:
+    from confusable_homoglyphs.confusables import confusables_data
+
+    def ascii_letter(character: str) -> str | None:
+        for entry in confusables_data.get(character, ()):
+            target = entry["c"]
+            if len(target) == 1 and target.isascii() and target.isalpha():
+                return target.lower()
+        return None
+
+    table: dict[int, str] = {}
+    for character in confusables_data:
+        if len(character) != 1 or unicodedata.normalize("NFKC", character).isascii():
+            continue  # NFKC already makes it plain ("Ｉ" is I, not the l the table would also allow)
+        letter = ascii_letter(character)
+        if letter:
+            table[ord(character)] = letter
+            lower = character.lower()
+            if len(lower) == 1 and not lower.isascii() and ord(lower) not in table:
+                table[ord(lower)] = letter
+    for code in range(0x1D00, 0x1D2C):  # Phonetic Extensions: small capitals
+        name = unicodedata.name(chr(code), "")
+        if "SMALL CAPITAL " in name and len(name.rsplit(" ", 1)[1]) == 1:
+            table.setdefault(code, name.rsplit(" ", 1)[1].lower())
+    for code in range(0x0250, 0x02B0):  # IPA Extensions: small capitals such as ɪ, ʟ, ʀ
+        name = unicodedata.name(chr(code), "")
+        if "SMALL CAPITAL " in name and len(name.rsplit(" ", 1)[1]) == 1:
+            table.setdefault(code, name.rsplit(" ", 1)[1].lower())
+    table.update({ord("ꜱ"): "s"})  # LATIN LETTER SMALL CAPITAL S, outside both blocks
+    return table
+
+
+_HOMOGLYPHS = _confusable_letters()
+
+# A capital I beside a lower-case letter is often an l in disguise ("seIf harm", "kiIl", "Iife"): read it as
+# l when that makes a known word and i does not ("If", "Ice" and "McIntosh" stay as they are).
+_CAPITAL_I_INSIDE = re.compile(r"[^\W\d_]*(?:[a-z]I|I[a-z])[^\W\d_]*")
 
 _DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 
@@ -201,7 +224,17 @@ def normalize(text: str) -> str:
     """Return the matching form of ``text`` (lower-case tokens separated by single spaces)."""
     if not text:
         return ""
-    folded = _fold(text[:MAX_INPUT_CHARS])[:MAX_INPUT_CHARS]
+    text = text[:MAX_INPUT_CHARS]
+    if not text.isascii():
+        # Look-alikes before NFKC and case folding too, which turn some into other letters ("ϲ", lunate
+        # sigma, into "σ"), and again after NFKC, which makes full-width and styled letters plain ones.
+        text = text.translate(_APOSTROPHES).translate(_HOMOGLYPHS)
+        text = unicodedata.normalize("NFKC", text).translate(_HOMOGLYPHS)
+        # Zero-width and other format characters go before words are read whole ("kil\u200bI").
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    if "I" in text:
+        text = _CAPITAL_I_INSIDE.sub(_capital_i_as_l, text)
+    folded = _fold(text)[:MAX_INPUT_CHARS]
     folded = _LETTER_RUN.sub(_join_letter_run, folded)
     stretched = _STRETCH.search(folded) is not None
     words: list[str] = []
@@ -223,11 +256,19 @@ def tokenize(normalized: str) -> list[str]:
     return normalized.split(" ") if normalized else []
 
 
+def _capital_i_as_l(match: re.Match[str]) -> str:
+    word = match.group()
+    as_l = word.replace("I", "l").lower()
+    if as_l in LEXICON and word.lower() not in LEXICON:
+        return as_l
+    return word
+
+
 def _fold(text: str) -> str:
     """Return ``text`` case-folded with format characters, accents and look-alike letters folded."""
     if text.isascii():
         return text.lower()
-    folded = text.translate(_APOSTROPHES)
+    folded = text
     # NFKC and case folding do not commute for every character; repeat until stable (one or two rounds).
     for _ in range(4):
         previous = folded

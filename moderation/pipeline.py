@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from moderation.crisis import CONTEXT_MESSAGES as CRISIS_CONTEXT_MESSAGES
 from moderation.crisis import assess
+from moderation.crisis_model import DEFAULT_SENSITIVITY
 from moderation.normalize import normalize
 from moderation.rules import (
     DEFAULT_RULES,
@@ -72,6 +73,8 @@ class ReviewContext:
     author_anonymous: bool = False
     # The author's previous few messages in this room, oldest first (for crisis context).
     recent_messages: tuple[str, ...] = ()
+    # How readily the language model raises a crisis level (crisis_model.SENSITIVITIES); None: the default.
+    crisis_sensitivity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,10 @@ class Decision:
     # A hold rule matched (personal details in an anonymous post, say). An escalated message can carry
     # one too: it must then still be kept out of the room, with this reason.
     hold_reason: str | None = None
+    # The crisis level rests on evidence strong enough to keep the message out of the room until a moderator
+    # looks: the patterns' reading, or for level 3 the model's calibrated high confidence. The level alone
+    # orders the queue; holding is this separate, stricter decision (the room applies CRISIS_HOLD_LEVEL).
+    hold_for_crisis: bool = False
 
     @property
     def concern_escalated(self) -> bool:
@@ -124,7 +131,11 @@ def review(
         author_anonymous=context.author_anonymous,
     )
     matches = compiled.match(view)
-    crisis = assess(normalized, tuple(_normalize_memo(m) for m in recent[-CRISIS_CONTEXT_MESSAGES:]))
+    crisis = assess(
+        normalized,
+        tuple(_normalize_memo(m) for m in recent[-CRISIS_CONTEXT_MESSAGES:]),
+        context.crisis_sensitivity or DEFAULT_SENSITIVITY,
+    )
 
     names = [m.name for m in matches]
     names.extend(CRISIS_SIGNAL_PREFIX + signal for signal in crisis.signals)
@@ -150,6 +161,7 @@ def review(
         rules=tuple(names),
         reason=reason,
         hold_reason=hold_reason,
+        hold_for_crisis=crisis.holdable,
         concern_for_other=crisis.concern_for_other,
         other_level=crisis.other_level,
     )

@@ -217,6 +217,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
             room_slug=membership.room.slug,
             author_anonymous=membership.is_anonymous,
             recent_messages=tuple(reversed(recent)),
+            crisis_sensitivity=settings.CRISIS_SENSITIVITY,
         ),
         rule_store.active_rules(),
     )
@@ -230,7 +231,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
             return _result_for_existing(existing)
         return SendResult(client_id=client_id, status="blocked", reason=decision.reason or "not allowed here")
     hold_level = settings.CRISIS_HOLD_LEVEL
-    held_for_crisis = bool(hold_level) and decision.crisis_level >= hold_level
+    held_for_crisis = bool(hold_level) and decision.crisis_level >= hold_level and decision.hold_for_crisis
     # decision.hold_reason also covers an escalated message that carries personal details.
     held = decision.hold_reason is not None or held_for_crisis
     state = MessageState.HELD if held else MessageState.VISIBLE

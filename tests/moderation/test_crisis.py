@@ -205,7 +205,6 @@ NOT_CRISIS = [
     "Remember to ask about firearms at home when assessing suicide risk",
     "He cut himself shaving before the interview lol",
     "Does anyone know how to end the zoom call for everyone?",
-    "Goodbye everyone, I'm graduating! thanks for everything",
     "I'm so done with this rotation haha",
     "no point in studying tonight, I'm too tired",
     "I want to disappear into a beach vacation after step",
@@ -305,7 +304,14 @@ def test_hedging_lowers_active_ideation_by_one_level():
 
 def test_laughter_and_emoji_do_not_lower_the_level():
     assert level("I want to die lol") == 2
-    assert level("gonna kms haha \U0001f602") == 3
+    assert level("gonna kms haha \U0001f602") >= 2
+
+
+def test_hyperbole_with_laughter_stays_below_level_three_on_the_patterns_alone():
+    # Security and crisis review: "gonna kms lol this exam" was level 3 and held from the room. Laughter never
+    # cancels risk (moderators still see it at 2) but a joke is not a plan: level 3 needs the model to agree.
+    assert level("gonna kms lol this exam") == 2
+    assert level("i'm going to kill myself lmao this shelf") == 2
 
 
 def test_a_negation_in_another_clause_does_not_cancel_intent():
@@ -322,7 +328,18 @@ def test_an_earlier_crisis_message_does_not_escalate_later_small_talk():
     assert level("anyway, who has the renal notes?", recent=("I want to die",)) == 0
 
 
-def test_earlier_messages_corroborate_a_plan():
+def test_a_lone_happy_farewell_is_raised_only_at_high_sensitivity():
+    # A goodbye alone is no pattern evidence; the language model reads the rest. At the default (high)
+    # sensitivity it may show a moderator a farewell the patterns cannot judge; at standard and low it is
+    # not raised. docs/decisions.md: a false alarm costs a moderator seconds, a missed goodbye can cost a life.
+    text = "Goodbye everyone, I'm graduating! thanks for everything"
+    assert detect_crisis(text, sensitivity="standard").level == 0
+    assert detect_crisis(text, sensitivity="low").level == 0
+    assert not detect_crisis(text).holdable
+
+
+def test_earlier_messages_corroborate_a_plan(monkeypatch):
+    monkeypatch.setattr(crisis.crisis_model, "load", lambda: None)  # the patterns' corroboration alone
     assert level("I have a plan") == 0
     assert level("I have a plan", recent=("I want to die",)) == 3
     assert level("I've chosen a date") == 0

@@ -1,119 +1,186 @@
-"""The crisis language models: reproducible from their data, measured on messages they never saw, and kept
-in their place under the patterns (they never overrule a pattern's judgement and never hold a message).
+"""The crisis language model: reproducible from its data, measured on messages it never saw, and kept in its
+place beside the patterns (it may raise any level, but it holds a message only when very sure, and it does
+not overrule the patterns' reading of who is at risk).
 
 tests/moderation/data/crisis_heldout.jsonl holds messages written blind by people who saw neither the
-patterns nor the training data, and never used for training: a third blind set of crisis and hard
-non-crisis messages, and ordinary chat. Its numbers are in docs/moderation.md.
+patterns nor the training data, and never used for training (a third blind set, and ordinary chat). It
+has been looked at while choosing between designs, so it is a regression floor here, not the final score:
+that is the final held-out set in docs/benchmarks.md.
 """
 
 import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
 from moderation import crisis_model
 from moderation.crisis import detect_crisis, model_text
-from moderation.crisis_model import CrisisModel, CrisisModels, train
+from moderation.crisis_model import SENSITIVITIES, CrisisModel, Reading
+from moderation.evaluation import score
 from moderation.normalize import normalize
 
-HELDOUT = Path(__file__).with_name("data") / "crisis_heldout.jsonl"
-# Floors under what was measured when the models shipped (recall 0.80, hard non-crisis raised 2 in 80,
-# ordinary chat raised 4 in 250): a change that loses ground fails here.
-MIN_AUTHOR_RECALL = 0.78
+DATA = Path(__file__).with_name("data")
+HELDOUT = DATA / "crisis_heldout.jsonl"
+FINAL = DATA / "crisis_final_heldout.jsonl"
+# Floors a little under what was measured when this model shipped (docs/benchmarks.md): a change that loses
+# ground fails. Third blind set (looked at while choosing designs): recall 0.938, hard 3/80, ordinary 9/250.
+MIN_AUTHOR_RECALL = 0.90
 MAX_HARD_FALSE_POSITIVE_RATE = 0.05
-MAX_ORDINARY_RAISED_RATE = 0.025
+MAX_ORDINARY_RAISED_RATE = 0.045
+# Final held-out set, scored once before shipping and a regression floor since: recall 0.850, level 3 at
+# level 3 0.758, hard 8/160, ordinary 2/200.
+FINAL_MIN_AUTHOR_RECALL = 0.83
+FINAL_MIN_LEVEL3_AT_3 = 0.73
+FINAL_MAX_HARD_RATE = 0.06
+FINAL_MAX_ORDINARY_RATE = 0.02
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
 def heldout():
-    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [(row, detect_crisis(row["text"]).level) for row in rows]
+    return score(_rows(HELDOUT))
 
 
-def test_the_shipped_models_are_what_the_training_data_gives():
+def test_the_shipped_model_is_what_the_training_data_gives():
     out = io.StringIO()
     call_command("train_crisis_model", "--check", stdout=out)
     assert "up to date" in out.getvalue()
 
 
-def test_no_training_message_is_in_the_held_out_set():
-    training = {json.loads(line)["text"] for line in crisis_model.TRAINING_PATH.read_text().splitlines() if line}
-    heldout = {json.loads(line)["text"] for line in HELDOUT.read_text().splitlines() if line}
-    assert not training & heldout
+def test_no_training_message_is_in_a_held_out_set():
+    training = {row["text"].strip().lower() for row in _rows(crisis_model.TRAINING_PATH)}
+    for path in (HELDOUT, FINAL):
+        held = {row["text"].strip().lower() for row in _rows(path)}
+        assert held and not training & held, path.name
 
 
 def test_most_unseen_crisis_messages_get_a_level(heldout):
-    about_author = [(row, level) for row, level in heldout if row["level"] > 0 and "other" not in row["note"]]
-    recall = sum(level > 0 for _, level in about_author) / len(about_author)
-    by_level = {
-        wanted: f"{sum(level > 0 for row, level in about_author if row['level'] == wanted)}/"
-        f"{sum(row['level'] == wanted for row, _ in about_author)}"
-        for wanted in (1, 2, 3)
-    }
-    print(f"held-out author recall {recall:.2f} (levels 1, 2, 3 caught: {by_level})")
-    assert recall >= MIN_AUTHOR_RECALL
+    print("\n".join(heldout.lines()))
+    assert heldout.recall() >= MIN_AUTHOR_RECALL
 
 
 def test_few_hard_or_ordinary_non_crisis_messages_get_a_level(heldout):
-    hard = [level for row, level in heldout if row["level"] == 0 and row["source"] != "ordinary"]
-    ordinary = [level for row, level in heldout if row["source"] == "ordinary"]
-    hard_rate = sum(level > 0 for level in hard) / len(hard)
-    ordinary_rate = sum(level > 0 for level in ordinary) / len(ordinary)
-    print(f"held-out: hard non-crisis raised {hard_rate:.3f}, ordinary chat raised {ordinary_rate:.3f}")
-    assert hard_rate <= MAX_HARD_FALSE_POSITIVE_RATE
-    assert ordinary_rate <= MAX_ORDINARY_RAISED_RATE
-    assert not [level for level in ordinary if level >= 3], "ordinary chat is never held"
+    assert heldout.false_alarm_rate(ordinary=False) <= MAX_HARD_FALSE_POSITIVE_RATE
+    assert heldout.false_alarm_rate(ordinary=True) <= MAX_ORDINARY_RAISED_RATE
+    assert heldout.held_rate(ordinary=True) == 0, "ordinary chat is never held"
 
 
-class _Always(CrisisModel):
-    """A model that says yes to everything, to show what the patterns let it decide."""
+def test_the_final_held_out_set_stays_where_it_was_scored():
+    final = score(_rows(FINAL))
+    print("\n".join(final.lines()))
+    assert final.recall() >= FINAL_MIN_AUTHOR_RECALL
+    assert final.recall(3, at_least=3) >= FINAL_MIN_LEVEL3_AT_3
+    assert final.false_alarm_rate(ordinary=False) <= FINAL_MAX_HARD_RATE
+    assert final.false_alarm_rate(ordinary=True) <= FINAL_MAX_ORDINARY_RATE
+    assert final.held_rate(ordinary=True) == 0
 
-    def __init__(self):
-        super().__init__(idf={}, weights={}, bias=0.0, threshold=0.5)
 
-    def says_yes(self, normalized: str) -> bool:
-        return True
+def test_higher_sensitivity_never_raises_fewer_messages():
+    model = crisis_model.load()
+    for head in range(3):
+        values = [model.thresholds[name][head] for name in SENSITIVITIES]
+        assert values == sorted(values), "high <= standard <= low, head by head"
+    texts = [row["text"] for row in _rows(HELDOUT)]
+    levels = {name: [detect_crisis(t, sensitivity=name).level for t in texts] for name in SENSITIVITIES}
+    assert all(h >= s >= low for h, s, low in zip(levels["high"], levels["standard"], levels["low"], strict=True))
+    assert sum(levels["high"]) > sum(levels["low"]), "the setting changes something"
+
+
+def _stub(reading: Reading, hold_confidence: float = 0.9) -> CrisisModel:
+    """A model that gives every message it can read the same probabilities."""
+
+    class Stub(CrisisModel):
+        def read(self, normalized):
+            return reading
+
+    thresholds = dict.fromkeys(SENSITIVITIES, (0.5, 0.5, 0.5))
+    empty = np.zeros(0)
+    return Stub({}, empty, np.zeros((0, 3)), np.zeros(3), thresholds, hold_confidence)
 
 
 @pytest.fixture
-def models_say_yes(monkeypatch):
-    monkeypatch.setattr(crisis_model, "load", lambda: CrisisModels(crisis=_Always(), plan=_Always()))
+def model_reads(monkeypatch):
+    def use(crisis, severe, plan, hold_confidence=0.9):
+        monkeypatch.setattr(crisis_model, "load", lambda: _stub(Reading(crisis, severe, plan), hold_confidence))
+
+    return use
 
 
-def test_the_models_never_overrule_the_patterns(models_say_yes):
-    # Negated, about a patient, about someone else: the patterns matched and set it aside.
+def test_the_model_may_give_level_three_but_holds_only_when_very_sure(model_reads):
+    model_reads(0.9, 0.8, 0.7)
+    result = detect_crisis("i sorted out my passwords and left the cat with my sister")
+    assert result.level == 3 and result.signals == ("language_model", "language_model_plan")
+    assert not result.holdable
+    model_reads(0.99, 0.97, 0.95)
+    assert detect_crisis("i sorted out my passwords and left the cat with my sister").holdable
+
+
+def test_levels_follow_the_heads_in_order(model_reads):
+    model_reads(0.9, 0.3, 0.9)  # a plan reading without the severe one is not level 3
+    assert detect_crisis("everything feels grey and pointless these days").level == 1
+    model_reads(0.3, 0.9, 0.9)
+    assert detect_crisis("everything feels grey and pointless these days").level == 0
+
+
+def test_the_model_does_not_overrule_who_is_at_risk(model_reads):
+    model_reads(0.99, 0.99, 0.99)
+    # Negated, about a patient, about someone else: the patterns read it and set it aside.
     assert detect_crisis("I would never kill myself, I love my life").level == 0
     assert detect_crisis("my patient took the whole bottle of tylenol last night").level == 0
-    # The patterns' level stands when they found something.
-    assert detect_crisis("I just want to die").level == 2
+    friend = detect_crisis("my roommate said she wants to kill herself and has pills saved")
+    assert friend.concern_for_other and friend.level == 0
 
 
-def test_a_model_guess_is_at_most_level_2_and_needs_five_words(models_say_yes):
-    result = detect_crisis("the weather is lovely in the quad today")
-    assert result.level == 2 and result.signals == ("language_model", "language_model_plan")
-    assert detect_crisis("my match results are in").level == 2
+def test_hyperbole_reaches_level_three_only_if_the_model_reads_a_plan(model_reads):
+    model_reads(0.1, 0.1, 0.1)
+    joke = detect_crisis("gonna kms lol this exam is brutal")
+    assert joke.level == 2 and not joke.holdable
+    model_reads(0.99, 0.99, 0.99)
+    assert detect_crisis("gonna kms lol this exam is brutal").level == 3
+
+
+def test_short_messages_are_left_to_the_patterns(model_reads):
+    model_reads(0.99, 0.99, 0.99)
     assert detect_crisis("my match results!").level == 0
 
 
 def test_words_the_model_never_saw_are_no_evidence():
-    model = CrisisModel(idf={"rope": 1.0}, weights={"rope": 3.0}, bias=2.0, threshold=0.5)
-    assert model.probability("completely unknown words") == 0.0
-    assert not model.says_yes("completely unknown words"), "a positive bias alone is not a reason"
-    assert model.says_yes("the rope")
+    model = crisis_model.load()
+    assert model.read(model_text(normalize("zxqv blorp wug"))) == crisis_model.NO_READING
 
 
 def test_training_learns_and_is_deterministic():
-    examples = [(model_text(normalize(text)), label) for text, label in [
-        ("i want to disappear and never wake up", 1),
-        ("nobody would miss me if i was gone", 1),
-        ("i keep thinking about ending it", 1),
-        ("anyone want to study pharm tonight", 0),
-        ("the cafeteria pizza is back", 0),
-        ("uworld block done, 70 percent", 0),
-    ]]  # fmt: skip
-    first, second = train(examples, epochs=40), train(examples, epochs=40)
-    assert first == second
-    assert first.probability(model_text(normalize("i want to never wake up"))) > 0.5
-    assert first.probability(model_text(normalize("pharm study block tonight"))) < 0.5
+    from moderation.crisis_training import train
+
+    texts = [
+        ("i want to disappear and never wake up", 1), ("nobody would miss me if i was gone", 1),
+        ("i keep thinking about ending it", 2), ("i have the pills counted out for tonight", 3),
+        ("i wrote the letters and gave the cat away", 3), ("i want to hurt myself again", 2),
+        ("anyone want to study pharm tonight", 0), ("the cafeteria pizza is back", 0),
+        ("uworld block done, 70 percent", 0), ("pills for the pharm quiz: know the doses", 0),
+        ("letters of rec are due friday", 0), ("my cat knocked over my coffee again", 0),
+    ]  # fmt: skip
+    lines = [json.dumps({"text": t, "level": level, "about": "self" if level else "none"}) for t, level in texts]
+    lines += lines  # every word and pair appears twice: all make the vocabulary
+    to_model_text = lambda text: model_text(normalize(text))  # noqa: E731
+    thresholds = dict.fromkeys(SENSITIVITIES, (0.5, 0.5, 0.5))
+    previous = _stub(Reading(), 0.9)
+    object.__setattr__(previous, "thresholds", thresholds)
+    first, _ = crisis_model_train(lines, to_model_text, previous)
+    second, _ = crisis_model_train(lines, to_model_text, previous)
+    assert np.array_equal(first.coef, second.coef) and first.index == second.index
+    assert first.read(to_model_text("i want to never wake up")).crisis > 0.5
+    assert first.read(to_model_text("pharm study block tonight")).crisis < 0.5
+    assert train  # imported: the training module loads with the dev extra
+
+
+def crisis_model_train(lines, to_model_text, previous):
+    from moderation.crisis_training import train
+
+    return train(lines, to_model_text, cross_validate=False, previous=previous)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moderation import normalize as normalize_module
 from moderation.normalize import MAX_NORMALIZED_CHARS, normalize, tokenize
 
 
@@ -216,3 +217,42 @@ def test_normalize_output_is_lower_case_single_spaced_tokens(text):
     assert normalized == normalized.strip()
     assert "\u200b" not in normalized
     assert normalized == normalized.lower() or not normalized.isascii()
+
+
+# Evasions a student (or a troll) can type, generated: look-alike letters from Unicode's confusables table,
+# zero-width characters, and a capital I standing for l. Whatever the disguise, the matching form is the
+# plain word's.
+_DISGUISABLE = ["kill myself", "suicide", "self harm", "overdose", "pills", "goodbye forever", "end my life"]
+_LOOK_ALIKES: dict[str, list[str]] = {}
+for _code, _letter in sorted(normalize_module._HOMOGLYPHS.items()):
+    _LOOK_ALIKES.setdefault(_letter, []).append(chr(_code))
+_ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+
+
+@st.composite
+def _disguised(draw):
+    phrase = draw(st.sampled_from(_DISGUISABLE))
+    out = []
+    for character in phrase:
+        options = [character]
+        if character in _LOOK_ALIKES:
+            options.extend(_LOOK_ALIKES[character][:40])
+        if character == "l":
+            options.append("I")
+        out.append(draw(st.sampled_from(options)))
+        if character != " " and draw(st.booleans()) and draw(st.booleans()):
+            out.append(draw(st.sampled_from(_ZERO_WIDTH)))
+    return phrase, "".join(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_disguised())
+def test_disguised_crisis_words_normalise_to_the_plain_words(case):
+    plain, disguised = case
+    assert normalize(disguised) == normalize(plain)
+
+
+def test_the_look_alike_table_comes_from_unicode_and_covers_common_scripts():
+    # Cyrillic, Greek and small capitals each stand for Latin letters; the table has far more than a hand list.
+    assert {"а", "о", "і", "к", "ο", "κ", "ɪ", "ʟ"} <= {chr(c) for c in normalize_module._HOMOGLYPHS}
+    assert len(normalize_module._HOMOGLYPHS) > 500

@@ -1,0 +1,105 @@
+"""Scoring the crisis detector on a labelled set: recall per level, false alarms, a confusion table.
+
+Pure: rows in, a report out. ``manage.py evaluate_crisis FILE.jsonl`` prints it. A row is a JSON object
+with ``text``, ``level`` (0..3, the author's own risk as a careful reviewer would give it), and optionally
+``about`` ("self", "other" or "none") and ``kind`` or ``source`` (a value starting with "ordinary" marks
+ordinary chat; any other level-0 message about no one at risk counts as a hard non-crisis message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from moderation import pipeline
+
+
+@dataclass
+class Scored:
+    text: str
+    expected: int
+    got: int
+    about: str
+    ordinary: bool
+    held: bool
+    concern_escalated: bool
+
+
+@dataclass
+class Report:
+    rows: list[Scored] = field(default_factory=list)
+
+    def _about_self(self, level: int | None = None) -> list[Scored]:
+        return [r for r in self.rows if r.about == "self" and r.expected >= 1 and level in (None, r.expected)]
+
+    def recall(self, level: int | None = None, at_least: int = 1) -> float | None:
+        """Share of crisis messages about the author (of ``level``, or all) reaching ``at_least``."""
+        rows = self._about_self(level)
+        return sum(r.got >= at_least for r in rows) / len(rows) if rows else None
+
+    def false_alarm_rate(self, ordinary: bool, at_least: int = 1) -> float | None:
+        rows = [r for r in self.rows if r.about == "none" and r.expected == 0 and r.ordinary == ordinary]
+        return sum(r.got >= at_least for r in rows) / len(rows) if rows else None
+
+    def held_rate(self, ordinary: bool) -> float | None:
+        rows = [r for r in self.rows if r.about == "none" and r.expected == 0 and r.ordinary == ordinary]
+        return sum(r.held for r in rows) / len(rows) if rows else None
+
+    def confusion(self) -> dict[int, dict[int, int]]:
+        """expected level -> level given -> count, over messages about the author or no one."""
+        table = {e: dict.fromkeys(range(4), 0) for e in range(4)}
+        for r in self.rows:
+            if r.about != "other":
+                table[r.expected][r.got] += 1
+        return table
+
+    def lines(self) -> list[str]:
+        def fmt(value):
+            return "n/a" if value is None else f"{value:.3f}"
+
+        out = [f"{len(self.rows)} messages"]
+        out.append(f"crisis about the author raised (level >= 1): {fmt(self.recall())} (n={len(self._about_self())})")
+        for level in (1, 2, 3):
+            out.append(
+                f"  level {level}: raised {fmt(self.recall(level))}, at its level or above "
+                f"{fmt(self.recall(level, at_least=level))} (n={len(self._about_self(level))})"
+            )
+        for name, ordinary in (("hard non-crisis", False), ("ordinary chat", True)):
+            n = sum(r.about == "none" and r.expected == 0 and r.ordinary == ordinary for r in self.rows)
+            out.append(
+                f"{name} raised: {fmt(self.false_alarm_rate(ordinary))}, at level 3: "
+                f"{fmt(self.false_alarm_rate(ordinary, 3))}, held: {fmt(self.held_rate(ordinary))} (n={n})"
+            )
+        others = [r for r in self.rows if r.about == "other"]
+        if others:
+            escalated = sum(r.concern_escalated or r.got >= 1 for r in others)
+            out.append(f"concern for someone else reaching moderators: {escalated}/{len(others)}")
+        out.append("confusion (rows: expected level, columns: level given 0 1 2 3):")
+        for expected, row in self.confusion().items():
+            out.append(f"  {expected}: " + " ".join(f"{row[g]:5d}" for g in range(4)))
+        return out
+
+
+def score(items: Iterable[dict], sensitivity: str | None = None, hold_level: int = 3) -> Report:
+    """Run each labelled row through the moderation pipeline (default rules, posted under an alias).
+
+    A message counts as held as a room with CRISIS_HOLD_LEVEL = ``hold_level`` would hold it.
+    """
+    context = pipeline.ReviewContext(author_anonymous=True, crisis_sensitivity=sensitivity)
+    report = Report()
+    for item in items:
+        about = item.get("about") or ("self" if int(item["level"]) > 0 else "none")
+        tag = str(item.get("kind") or item.get("source") or "")
+        decision = pipeline.review(item["text"], context)
+        report.rows.append(
+            Scored(
+                text=item["text"],
+                expected=int(item["level"]) if about == "self" else 0,
+                got=decision.crisis_level,
+                about=about,
+                ordinary=tag.startswith("ordinary"),
+                held=bool(hold_level) and decision.crisis_level >= hold_level and decision.hold_for_crisis,
+                concern_escalated=decision.concern_escalated,
+            )
+        )
+    return report

@@ -1,0 +1,32 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from moderation.crisis_model import SENSITIVITIES
+from moderation.evaluation import score
+
+
+class Command(BaseCommand):
+    help = (
+        "Score the crisis detector on a labelled JSON-lines file (text, level 0-3, optional about and kind): "
+        "recall per level, false-alarm rates on hard and ordinary non-crisis messages, and a confusion table."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="JSON lines: {text, level, about?, kind?}")
+        parser.add_argument("--sensitivity", choices=SENSITIVITIES, default=None, help="default: CRISIS_SENSITIVITY")
+        parser.add_argument("--misses", action="store_true", help="also list every message given the wrong level")
+
+    def handle(self, *args, path: str, sensitivity, misses: bool, **options):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                items = [json.loads(line) for line in handle if line.strip()]
+        except (OSError, ValueError) as error:
+            raise CommandError(f"cannot read {path}: {error}") from None
+        report = score(items, sensitivity)
+        for line in report.lines():
+            self.stdout.write(line)
+        if misses:
+            for row in report.rows:
+                if row.got != row.expected and row.about != "other":
+                    self.stdout.write(f"  expected {row.expected}, got {row.got}: {row.text}")
