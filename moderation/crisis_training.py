@@ -14,21 +14,18 @@ probability at which out-of-fold level-3 calls were right at least HOLD_PRECISIO
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from moderation.crisis_model import HEADS, SENSITIVITIES, CrisisModel, features
+from moderation.crisis_model import SENSITIVITIES, CrisisModel
+from moderation.text_training import fit, lowest_within, out_of_fold
 
 # Regularisation of the logistic regressions, chosen by the leave-one-writer-out cross-validation.
 C = 3.0
-# A word or word pair must appear in this many training messages to be in the vocabulary.
-MIN_DOCUMENT_FREQUENCY = 2
 # Out-of-fold false alarms each sensitivity allows: (ordinary chat raised, hard non-crisis raised,
 # non-crisis reaching level 2, non-crisis reaching level 3).
 FALSE_ALARM_BUDGETS = {
@@ -44,14 +41,14 @@ HOLD_FALSE_ALARMS = 0.0005
 
 @dataclass(frozen=True)
 class Example:
-    text: str  # the model text: normalised, idioms blanked (moderation.crisis.model_text)
+    text: str  # the model text: normalised, idioms marked (moderation.crisis.model_text)
     level: int  # the author's own risk, 0..3 (0 for messages about someone else)
     source: str  # who wrote it: one blind set
     group: str  # crisis, other (someone else at risk), hard (non-crisis that sounds like it) or ordinary
 
 
 def examples_from_jsonl(lines: Iterable[str], model_text) -> list[Example]:
-    """Return training examples from JSON lines with ``text``, ``level``, ``about`` and ``source``."""
+    """Return training examples from JSON lines with ``text``, ``level``, ``about``, ``group`` and ``source``."""
     out = []
     for line in lines:
         if not line.strip():
@@ -63,75 +60,9 @@ def examples_from_jsonl(lines: Iterable[str], model_text) -> list[Example]:
     return out
 
 
-def data_digest(lines: Sequence[str]) -> str:
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-
-
-def _matrix(examples: Sequence[Example], index: dict[str, int], idf: np.ndarray):
-    from scipy.sparse import csr_matrix
-
-    rows, cols, values = [], [], []
-    for row, example in enumerate(examples):
-        entries = [(index[g], 1.0 + math.log(c)) for g, c in features(example.text).items() if g in index]
-        if not entries:
-            continue
-        ids = np.array([i for i, _ in entries])
-        weights = np.array([v for _, v in entries]) * idf[ids]
-        weights /= np.linalg.norm(weights)
-        rows.extend([row] * len(ids))
-        cols.extend(ids.tolist())
-        values.extend(weights.tolist())
-    return csr_matrix((values, (rows, cols)), shape=(len(examples), len(index)))
-
-
 def _labels(examples: Sequence[Example]) -> np.ndarray:
     levels = np.array([e.level for e in examples])
     return np.stack([levels >= 1, levels >= 2, levels >= 3], axis=1)
-
-
-def fit_heads(examples: Sequence[Example]) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
-    """Return (index, idf, coef, bias) of the three heads trained on ``examples``."""
-    from sklearn.linear_model import LogisticRegression
-
-    document_frequency: Counter[str] = Counter()
-    for example in examples:
-        document_frequency.update(features(example.text).keys())
-    vocabulary = sorted(g for g, df in document_frequency.items() if df >= MIN_DOCUMENT_FREQUENCY)
-    index = {g: i for i, g in enumerate(vocabulary)}
-    n = len(examples)
-    idf = np.array([math.log((1 + n) / (1 + document_frequency[g])) + 1.0 for g in vocabulary])
-    matrix = _matrix(examples, index, idf)
-    labels = _labels(examples)
-    coef = np.zeros((len(vocabulary), len(HEADS)))
-    bias = np.zeros(len(HEADS))
-    for head in range(len(HEADS)):
-        regression = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, tol=1e-8)
-        regression.fit(matrix, labels[:, head])
-        coef[:, head] = regression.coef_[0]
-        bias[head] = regression.intercept_[0]
-    return index, idf, coef, bias
-
-
-def out_of_fold(examples: Sequence[Example]) -> np.ndarray:
-    """Return (messages, heads) probabilities, each from heads trained without the message's source."""
-    probabilities = np.zeros((len(examples), len(HEADS)))
-    sources = np.array([e.source for e in examples])
-    for source in sorted(set(sources.tolist())):
-        held = np.flatnonzero(sources == source)
-        kept = [examples[i] for i in np.flatnonzero(sources != source)]
-        index, idf, coef, bias = fit_heads(kept)
-        scores = _matrix([examples[i] for i in held], index, idf) @ coef + bias
-        probabilities[held] = 1.0 / (1.0 + np.exp(-scores))
-    return probabilities
-
-
-def _lowest_within(probabilities: np.ndarray, budget: float) -> float:
-    """The lowest threshold (to 0.001) at which at most ``budget`` of ``probabilities`` pass."""
-    ranked = np.sort(probabilities)[::-1]
-    allowed = math.floor(budget * len(ranked))
-    if allowed >= len(ranked):
-        return 0.0
-    return float(math.floor(ranked[allowed] * 1000) / 1000 + 0.001)
 
 
 def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dict[str, tuple], float]:
@@ -141,13 +72,13 @@ def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dic
     thresholds = {}
     for name in SENSITIVITIES:
         ordinary_budget, hard_budget, severe_budget, plan_budget = FALSE_ALARM_BUDGETS[name]
-        crisis = max(_lowest_within(ordinary[:, 0], ordinary_budget), _lowest_within(hard[:, 0], hard_budget))
+        crisis = max(lowest_within(ordinary[:, 0], ordinary_budget), lowest_within(hard[:, 0], hard_budget))
         raised = calm[calm[:, 0] >= crisis]
         # Budgets are shares of all non-crisis messages; only those the crisis head raised can reach 2 or 3.
         share = len(calm) / max(1, len(raised))
-        severe = _lowest_within(raised[:, 1], min(1.0, severe_budget * share))
+        severe = lowest_within(raised[:, 1], min(1.0, severe_budget * share))
         at_two = raised[raised[:, 1] >= severe]
-        plan = _lowest_within(at_two[:, 2], min(1.0, plan_budget * len(calm) / max(1, len(at_two))))
+        plan = lowest_within(at_two[:, 2], min(1.0, plan_budget * len(calm) / max(1, len(at_two))))
         thresholds[name] = (crisis, max(severe, 0.5), max(plan, 0.5))
     labels = _labels(examples)
     is_plan = labels[:, 2]
@@ -168,16 +99,17 @@ def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dic
 def train(lines: Sequence[str], model_text, *, cross_validate: bool = True, previous: CrisisModel | None = None):
     """Return (model, report). Without ``cross_validate``, thresholds are taken from ``previous`` (a cheap check)."""
     examples = examples_from_jsonl(lines, model_text)
-    index, idf, coef, bias = fit_heads(examples)
+    texts = [e.text for e in examples]
+    labels = _labels(examples)
+    words = fit(texts, labels, C)
     report: dict = {"messages": len(examples), "by_level": dict(Counter(e.level for e in examples))}
     if cross_validate:
-        oof = out_of_fold(examples)
+        oof = out_of_fold(texts, labels, np.array([e.source for e in examples]), C)
         thresholds, hold = choose_thresholds(examples, oof)
         report["cross_validation"] = cv_table(examples, oof, thresholds, hold)
     else:
         thresholds, hold = previous.thresholds, previous.hold_confidence
-    model = CrisisModel(index=index, idf=idf, coef=coef, bias=bias, thresholds=thresholds, hold_confidence=hold)
-    return model, report
+    return CrisisModel(words, thresholds, hold), report
 
 
 def cv_table(examples: Sequence[Example], oof: np.ndarray, thresholds: dict, hold: float) -> dict:

@@ -15,7 +15,8 @@ the Decision.
 
 How the action is chosen: a crisis level of 1 or more always escalates, even when a block rule
 also matched (crisis messages are never silently blocked; the block rules are still listed);
-otherwise block beats hold beats flag beats allow. An empty message after sanitising is blocked.
+otherwise block beats hold beats flag beats allow, and a message the harassment model reads as a
+personal attack is at least flagged. An empty message after sanitising is blocked.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from moderation import harassment_model
 from moderation.crisis import CONTEXT_MESSAGES as CRISIS_CONTEXT_MESSAGES
-from moderation.crisis import assess
+from moderation.crisis import assess, model_text
 from moderation.crisis_model import DEFAULT_SENSITIVITY
 from moderation.normalize import normalize
 from moderation.rules import (
@@ -53,6 +55,8 @@ REASON_EMPTY = "empty message"
 # The author's recent messages checked for repeats (crisis context uses the last CRISIS_CONTEXT_MESSAGES).
 RECENT_MESSAGES_CONSIDERED = 5
 CRISIS_SIGNAL_PREFIX = "crisis:"
+# The harassment model read a personal attack the rules did not catch: a silent flag for moderators.
+HARASSMENT_SIGNAL = "abuse:language_model"
 CONCERN_FOR_OTHER_SIGNAL = "crisis:concern_for_other"
 # A member reporting that someone else has active thoughts of suicide or worse (a plan, means, a date, an act
 # in progress) is escalated to moderators too: a peer should not carry that alone. The author is not the
@@ -141,6 +145,9 @@ def review(
     names.extend(CRISIS_SIGNAL_PREFIX + signal for signal in crisis.signals)
     if crisis.concern_for_other:
         names.append(CONCERN_FOR_OTHER_SIGNAL)
+    harassment = _reads_as_harassment(normalized)
+    if harassment:
+        names.append(HARASSMENT_SIGNAL)
 
     first_hold = next((m for m in matches if m.action == HOLD), None)
     hold_reason = (first_hold.reason or "held for a moderator") if first_hold is not None else None
@@ -154,6 +161,8 @@ def review(
                 # Flags are silent: only a held or blocked author is told why.
                 action, reason = severity, (first.reason or None) if severity != FLAG else None
                 break
+        if action == ALLOW and harassment:
+            action = FLAG  # the model only ever flags; holding or blocking abuse is the rules' decision
     return Decision(
         action=action,
         text=clean,
@@ -165,3 +174,8 @@ def review(
         concern_for_other=crisis.concern_for_other,
         other_level=crisis.other_level,
     )
+
+
+def _reads_as_harassment(normalized: str) -> bool:
+    model = harassment_model.load()
+    return model is not None and model.flags(model_text(normalized))

@@ -21,6 +21,7 @@ from moderation.crisis import detect_crisis, model_text
 from moderation.crisis_model import SENSITIVITIES, CrisisModel, Reading
 from moderation.evaluation import score
 from moderation.normalize import normalize
+from moderation.text_model import LinearTextModel
 
 DATA = Path(__file__).with_name("data")
 HELDOUT = DATA / "crisis_heldout.jsonl"
@@ -100,8 +101,7 @@ def _stub(reading: Reading, hold_confidence: float = 0.9) -> CrisisModel:
             return reading
 
     thresholds = dict.fromkeys(SENSITIVITIES, (0.5, 0.5, 0.5))
-    empty = np.zeros(0)
-    return Stub({}, empty, np.zeros((0, 3)), np.zeros(3), thresholds, hold_confidence)
+    return Stub(LinearTextModel({}, np.zeros(0), np.zeros((0, 3)), np.zeros(3)), thresholds, hold_confidence)
 
 
 @pytest.fixture
@@ -169,12 +169,10 @@ def test_training_learns_and_is_deterministic():
     lines = [json.dumps({"text": t, "level": level, "about": "self" if level else "none"}) for t, level in texts]
     lines += lines  # every word and pair appears twice: all make the vocabulary
     to_model_text = lambda text: model_text(normalize(text))  # noqa: E731
-    thresholds = dict.fromkeys(SENSITIVITIES, (0.5, 0.5, 0.5))
     previous = _stub(Reading(), 0.9)
-    object.__setattr__(previous, "thresholds", thresholds)
     first, _ = crisis_model_train(lines, to_model_text, previous)
     second, _ = crisis_model_train(lines, to_model_text, previous)
-    assert np.array_equal(first.coef, second.coef) and first.index == second.index
+    assert first.words.same_weights(second.words, tolerance=0.0)
     assert first.read(to_model_text("i want to never wake up")).crisis > 0.5
     assert first.read(to_model_text("pharm study block tonight")).crisis < 0.5
     assert train  # imported: the training module loads with the dev extra

@@ -1,6 +1,5 @@
 import json
 
-import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from moderation import crisis_model
@@ -32,12 +31,7 @@ class Command(BaseCommand):
             if shipped is None:
                 raise CommandError("moderation/data/crisis_model.npz is missing: run manage.py train_crisis_model")
             fresh, _report = crisis_training.train(lines, to_model_text, cross_validate=False, previous=shipped)
-            same = (
-                fresh.index == shipped.index
-                and np.allclose(fresh.coef, shipped.coef, atol=COEF_TOLERANCE)
-                and np.allclose(fresh.bias, shipped.bias, atol=COEF_TOLERANCE)
-            )
-            if not same:
+            if not fresh.words.same_weights(shipped.words, COEF_TOLERANCE):
                 raise CommandError("moderation/data/crisis_model.npz is out of date: run manage.py train_crisis_model")
             self.stdout.write("crisis model is up to date")
             return

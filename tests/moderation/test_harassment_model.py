@@ -1,0 +1,43 @@
+"""The harassment model flags personal attacks the rules miss, for moderators only, and leaves venting alone."""
+
+import io
+
+from django.core.management import call_command
+
+from moderation import harassment_model, pipeline
+from moderation.pipeline import HARASSMENT_SIGNAL
+
+
+def review(text):
+    return pipeline.review(text, pipeline.ReviewContext(author_anonymous=True))
+
+
+def test_the_shipped_model_is_what_the_training_data_gives():
+    out = io.StringIO()
+    call_command("train_harassment_model", "--check", stdout=out)
+    assert "up to date" in out.getvalue()
+
+
+def test_a_personal_attack_the_rules_miss_is_flagged_for_moderators():
+    # Security review: this was allowed.
+    decision = review("You people are pathetic idiots")
+    assert decision.action == pipeline.FLAG
+    assert HARASSMENT_SIGNAL in decision.rules
+
+
+def test_the_model_only_flags_never_holds_or_blocks_on_its_own(monkeypatch):
+    model = harassment_model.load()
+    monkeypatch.setattr(harassment_model, "load", lambda: type(model)(model.words, threshold=0.0))
+    decision = review("see you all at the review session tomorrow")
+    assert decision.action == pipeline.FLAG and decision.reason is None
+
+
+def test_venting_about_the_system_and_distress_are_not_attacks():
+    for text in (
+        "my attending is an absolute nightmare and this shelf can go to hell",
+        "I'm such an idiot, forgot my stethoscope again",
+    ):
+        decision = review(text)
+        assert HARASSMENT_SIGNAL not in decision.rules, text
+    crisis = review("I want to kill myself tonight")
+    assert crisis.action == pipeline.ESCALATE and HARASSMENT_SIGNAL not in crisis.rules
