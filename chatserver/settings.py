@@ -6,6 +6,7 @@ in README.md ("Configuration").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    # Counts failed log-ins per account and per address (see "Log-in throttling" below).
+    "axes",
     "chatserver",
     "rooms",
     "moderation",
@@ -71,6 +74,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out log-in into our 429 page (chatserver.throttles).
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "chatserver.urls"
@@ -269,6 +280,24 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- Log-in throttling (django-axes; docs/operations.md) -----------------------------------------
+# Failed log-ins are counted per account and, separately, per network address. At LOGIN_FAILURE_LIMIT
+# failures that account (from anywhere) or that address (for any account) is refused, even with the right
+# password, until LOGIN_LOCKOUT_MINUTES pass without another attempt. The address is the client's as the
+# ASGI server sees it: behind a proxy run daphne with --proxy-headers, or everyone shares the proxy's.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the count: it would clear the address's failures too, so an attacker could
+# log in to an account of their own between guesses at someone else's and never be locked out.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "chatserver.throttles.login_lockout_response"
+# Successful log-ins are not kept with address and browser: the throttle needs only the failures, and a
+# log of where each student logs in from is a record we would rather not hold.
+AXES_DISABLE_ACCESS_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
