@@ -299,6 +299,13 @@ AXES_LOCKOUT_CALLABLE = "chatserver.throttles.login_lockout_response"
 # log of where each student logs in from is a record we would rather not hold.
 AXES_DISABLE_ACCESS_LOG = True
 
+# --- Sign-up limits (docs/operations.md) ----------------------------------------------------------
+# At most SIGNUP_RATE_LIMIT new accounts per SIGNUP_RATE_LIMIT_SECONDS from one network address (a sliding
+# window, shared by all processes through Redis). A whole class signing up behind one campus address needs
+# it raised for the day.
+SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 5)
+SIGNUP_RATE_LIMIT_SECONDS = env_int("SIGNUP_RATE_LIMIT_SECONDS", 3600)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
