@@ -196,6 +196,9 @@ REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL = env_int("REVEAL_WITHOUT_SECOND_APPROVAL_L
 CHAT_RULES_REFRESH_SECONDS = float(os.environ.get("CHAT_RULES_REFRESH_SECONDS", "2"))
 # Reports from this many different members hide a message until a moderator reviews it.
 CHAT_REPORTS_TO_HIDE = env_int("CHAT_REPORTS_TO_HIDE", 3)
+# Only reports from accounts at least this old count towards that: brand-new accounts (made in bulk to
+# silence someone) still alert moderators, but cannot hide a message by themselves. 0: every account counts.
+CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS = env_int("CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS", 72)
 
 # --- Crisis support (docs/moderation.md) ---------------------------------------------------------
 # Shown to a student whose message shows signs of crisis, in this order. The campus entry is set
