@@ -308,6 +308,10 @@ AXES_DISABLE_ACCESS_LOG = True
 # it raised for the day.
 SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 5)
 SIGNUP_RATE_LIMIT_SECONDS = env_int("SIGNUP_RATE_LIMIT_SECONDS", 3600)
+# A school deployment: sign-up requires an e-mail address at one of these domains (comma-separated, exact
+# domains: "med.example.edu" does not admit "alumni.med.example.edu"). Empty: anyone may sign up. The
+# address is not verified, so this keeps casual outsiders out rather than proving who someone is.
+SIGNUP_ALLOWED_EMAIL_DOMAINS = env_list("SIGNUP_ALLOWED_EMAIL_DOMAINS", [])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,17 +1,15 @@
 import asyncio
 
 from asgiref.sync import sync_to_async
-from django import forms
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.forms import BaseUserCreationForm
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from . import throttles
-from .models import Role, User
+from .forms import SignUpForm
 from .redis import get_redis, redis_enabled
 
 HEALTH_TIMEOUT_SECONDS = 3
@@ -51,24 +49,6 @@ async def healthz(request):
         "database_backend": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
     }
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-class SignUpForm(BaseUserCreationForm):
-    first_name = forms.CharField(max_length=150, required=False, help_text="Shown only when you post under your name.")
-    last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False, help_text="Optional. Never shown to other students.")
-
-    class Meta:
-        model = User
-        fields = ("username", "first_name", "last_name", "email")
-
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        # Self sign-up is always a student; other roles are granted by an operator (createuser).
-        user.role = Role.STUDENT
-        if commit:
-            user.save()
-        return user
 
 
 def signup(request):

@@ -57,3 +57,32 @@ async def test_the_sign_up_limit_holds_under_the_asgi_server():
         statuses.append((await AsyncClient().post(SIGNUP, data, REMOTE_ADDR=ADDRESS)).status_code)
     assert statuses == [302] * settings.SIGNUP_RATE_LIMIT + [429]
     assert await sync_to_async(User.objects.count)() == settings.SIGNUP_RATE_LIMIT
+
+
+def test_a_school_deployment_accepts_only_its_own_email_domains(settings):
+    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["med.example.edu", "example.edu"]
+    for username, email in [
+        ("outsider", "someone@gmail.com"),
+        ("lookalike", "someone@example.edu.evil.test"),
+        ("suffix", "someone@notexample.edu"),
+        ("no_email", ""),
+    ]:
+        refused = sign_up(username, email=email)
+        assert refused.status_code == 200, email
+        page = refused.content.decode()
+        assert "Use your school e-mail address" in page and "@med.example.edu" in page, email
+        assert not User.objects.filter(username=username).exists(), email
+    assert sign_up("insider", email="Student@MED.Example.edu").status_code == 302
+    assert User.objects.get(username="insider").email.lower() == "student@med.example.edu"
+
+
+def test_without_an_allow_list_any_email_or_none_will_do(settings):
+    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = []
+    assert sign_up("gmail_user", email="someone@gmail.com").status_code == 302
+    assert sign_up("no_email", ip="192.0.2.10").status_code == 302
+
+
+def test_the_sign_up_page_says_which_addresses_are_accepted(client, settings):
+    settings.SIGNUP_ALLOWED_EMAIL_DOMAINS = ["med.example.edu"]
+    page = client.get(SIGNUP).content.decode()
+    assert "ending in @med.example.edu" in page
