@@ -3,12 +3,15 @@
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from rooms.protocol import CLOSE_ACCESS_CHANGED, CLOSE_NO_SUCH_ROOM, CLOSE_NOT_LOGGED_IN
+from rooms.protocol import CLOSE_ACCESS_CHANGED, CLOSE_NO_SUCH_ROOM, CLOSE_NOT_LOGGED_IN, encode
+from rooms.ratelimit import FrameBudget
 
 from .access import user_group
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    frame_budget: FrameBudget | None = None
+
     async def accept_logged_in_user(self):
         """Accept the socket and return the logged-in user; close with 4401 and return None for visitors.
 
@@ -19,11 +22,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_LOGGED_IN)
             return None
+        self.frame_budget = FrameBudget()
         # Joined like self.groups, so websocket_disconnect leaves it whatever the subclass does.
         group = user_group(user.pk)
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups.append(group)
         return user
+
+    async def websocket_receive(self, message):
+        """Handle a client frame if the socket's frame budget allows it; otherwise answer ``rate_limited``."""
+        if self.frame_budget is not None:
+            refusal = self.frame_budget.refusal(message.get("text"))
+            if refusal is not None:
+                await self.send(text_data=encode(refusal))
+                return
+        await super().websocket_receive(message)
 
     async def access_changed(self, event):
         """The account logged out, changed password, was deactivated or changed role (chatserver.access).

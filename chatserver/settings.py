@@ -181,6 +181,10 @@ CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000)
 CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 64 * 1024)
 CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)
 CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
+# Every frame a socket sends (any type) draws on a token bucket: CHAT_FRAME_BURST at once, refilled at
+# CHAT_FRAME_RATE_PER_SECOND. A frame over the budget is answered `rate_limited` and not handled.
+CHAT_FRAME_RATE_PER_SECOND = float(os.environ.get("CHAT_FRAME_RATE_PER_SECOND", "20"))
+CHAT_FRAME_BURST = env_int("CHAT_FRAME_BURST", 40)
 CHAT_HISTORY_ON_JOIN = env_int("CHAT_HISTORY_ON_JOIN", 50)
 CHAT_REPLAY_LIMIT = env_int("CHAT_REPLAY_LIMIT", 500)
 CHAT_HISTORY_PAGE_MAX = 100
