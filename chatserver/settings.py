@@ -185,6 +185,9 @@ CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
 # CHAT_FRAME_RATE_PER_SECOND. A frame over the budget is answered `rate_limited` and not handled.
 CHAT_FRAME_RATE_PER_SECOND = float(os.environ.get("CHAT_FRAME_RATE_PER_SECOND", "20"))
 CHAT_FRAME_BURST = env_int("CHAT_FRAME_BURST", 40)
+# Open WebSockets one account may hold at once (rooms, tabs and the moderator socket, across processes);
+# one more is accepted and closed with 4429.
+CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20)
 CHAT_HISTORY_ON_JOIN = env_int("CHAT_HISTORY_ON_JOIN", 50)
 CHAT_REPLAY_LIMIT = env_int("CHAT_REPLAY_LIMIT", 500)
 CHAT_HISTORY_PAGE_MAX = 100

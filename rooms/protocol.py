@@ -35,6 +35,9 @@ CLOSE_NO_SUCH_ROOM = 4404
 # The account's sign-in or role changed (logout, password change, deactivation, new role): reconnect,
 # and the handshake decides afresh (chatserver.access).
 CLOSE_ACCESS_CHANGED = 4408
+# The account already has CHAT_MAX_SOCKETS_PER_USER sockets open (all rooms, tabs and the moderator
+# socket, across processes): close one, then reconnect.
+CLOSE_TOO_MANY_SOCKETS = 4429
 
 CLIENT_ID_MAX_CHARS = 64
 
