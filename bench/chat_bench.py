@@ -143,8 +143,9 @@ def main() -> None:
         else:
             database = create_postgres_database(POSTGRES, f"medpeer_bench_{uuid.uuid4().hex[:8]}")
             env = base_env(DATABASE_URL=database, REDIS_URL=REDIS, REDIS_KEY_PREFIX=f"bench-{uuid.uuid4().hex[:6]}")
-        # The benchmark measures the server, not the per-user rate limit.
+        # The benchmark measures the server, not the per-user rate limit or the per-socket frame budget.
         env["CHAT_RATE_LIMIT_MESSAGES"] = "100000"
+        env["CHAT_FRAME_BURST"] = env["CHAT_FRAME_RATE_PER_SECOND"] = "100000"
         try:
             manage(env, "migrate", "--noinput")
             manage(env, "seed_demo")

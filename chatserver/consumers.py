@@ -3,14 +3,27 @@
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from rooms.protocol import CLOSE_ACCESS_CHANGED, CLOSE_NO_SUCH_ROOM, CLOSE_NOT_LOGGED_IN
+from rooms.presence import presence
+from rooms.protocol import (
+    CLOSE_ACCESS_CHANGED,
+    CLOSE_NO_SUCH_ROOM,
+    CLOSE_NOT_LOGGED_IN,
+    CLOSE_TOO_MANY_SOCKETS,
+    encode,
+)
+from rooms.ratelimit import FrameBudget
 
 from .access import user_group
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    frame_budget: FrameBudget | None = None
+    # The user whose socket slot this socket holds (presence.claim_socket), until it is released.
+    slot_user_id: int | None = None
+
     async def accept_logged_in_user(self):
-        """Accept the socket and return the logged-in user; close with 4401 and return None for visitors.
+        """Accept the socket and return the logged-in user; None (the socket closed) for visitors (4401) and
+        for an account that already has its maximum of open sockets (4429).
 
         Accept first: a close code sent before accepting reaches a browser only as a failed handshake.
         """
@@ -19,11 +32,37 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_LOGGED_IN)
             return None
+        if not await presence.claim_socket(user.pk, self.channel_name):
+            await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+            return None
+        self.slot_user_id = user.pk
+        self.frame_budget = FrameBudget()
         # Joined like self.groups, so websocket_disconnect leaves it whatever the subclass does.
         group = user_group(user.pk)
         await self.channel_layer.group_add(group, self.channel_name)
         self.groups.append(group)
         return user
+
+    async def websocket_receive(self, message):
+        """Handle a client frame if the socket's frame budget allows it; otherwise answer ``rate_limited``."""
+        if self.frame_budget is not None:
+            refusal = self.frame_budget.refusal(message.get("text"))
+            if refusal is not None:
+                await self.send(text_data=encode(refusal))
+                return
+        await super().websocket_receive(message)
+
+    async def websocket_disconnect(self, message):
+        """Free the socket's slot, then leave groups and run the subclass's ``disconnect`` as Channels does.
+
+        If Redis fails here, the slot is no longer refreshed by this process and ages out with presence's TTL.
+        """
+        user_id, self.slot_user_id = self.slot_user_id, None
+        try:
+            if user_id is not None:
+                await presence.release_socket(user_id, self.channel_name)
+        finally:
+            await super().websocket_disconnect(message)
 
     async def access_changed(self, event):
         """The account logged out, changed password, was deactivated or changed role (chatserver.access).

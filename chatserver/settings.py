@@ -6,6 +6,7 @@ in README.md ("Configuration").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    # Counts failed log-ins per account and per address (see "Log-in throttling" below).
+    "axes",
     "chatserver",
     "rooms",
     "moderation",
@@ -71,6 +74,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out log-in into our 429 page (chatserver.throttles).
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "chatserver.urls"
@@ -170,6 +181,13 @@ CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000)
 CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 64 * 1024)
 CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)
 CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
+# Every frame a socket sends (any type) draws on a token bucket: CHAT_FRAME_BURST at once, refilled at
+# CHAT_FRAME_RATE_PER_SECOND. A frame over the budget is answered `rate_limited` and not handled.
+CHAT_FRAME_RATE_PER_SECOND = float(os.environ.get("CHAT_FRAME_RATE_PER_SECOND", "20"))
+CHAT_FRAME_BURST = env_int("CHAT_FRAME_BURST", 40)
+# Open WebSockets one account may hold at once (rooms, tabs and the moderator socket, across processes);
+# one more is accepted and closed with 4429.
+CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20)
 CHAT_HISTORY_ON_JOIN = env_int("CHAT_HISTORY_ON_JOIN", 50)
 CHAT_REPLAY_LIMIT = env_int("CHAT_REPLAY_LIMIT", 500)
 CHAT_HISTORY_PAGE_MAX = 100
@@ -185,6 +203,9 @@ REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL = env_int("REVEAL_WITHOUT_SECOND_APPROVAL_L
 CHAT_RULES_REFRESH_SECONDS = float(os.environ.get("CHAT_RULES_REFRESH_SECONDS", "2"))
 # Reports from this many different members hide a message until a moderator reviews it.
 CHAT_REPORTS_TO_HIDE = env_int("CHAT_REPORTS_TO_HIDE", 3)
+# Only reports from accounts at least this old count towards that: brand-new accounts (made in bulk to
+# silence someone) still alert moderators, but cannot hide a message by themselves. 0: every account counts.
+CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS = env_int("CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS", 72)
 
 # --- Crisis support (docs/moderation.md) ---------------------------------------------------------
 # Shown to a student whose message shows signs of crisis, in this order. The campus entry is set
@@ -276,6 +297,35 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- Log-in throttling (django-axes; docs/operations.md) -----------------------------------------
+# Failed log-ins are counted per account and, separately, per network address. At LOGIN_FAILURE_LIMIT
+# failures that account (from anywhere) or that address (for any account) is refused, even with the right
+# password, until LOGIN_LOCKOUT_MINUTES pass without another attempt. The address is the client's as the
+# ASGI server sees it: behind a proxy run daphne with --proxy-headers, or everyone shares the proxy's.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the count: it would clear the address's failures too, so an attacker could
+# log in to an account of their own between guesses at someone else's and never be locked out.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "chatserver.throttles.login_lockout_response"
+# Successful log-ins are not kept with address and browser: the throttle needs only the failures, and a
+# log of where each student logs in from is a record we would rather not hold.
+AXES_DISABLE_ACCESS_LOG = True
+
+# --- Sign-up limits (docs/operations.md) ----------------------------------------------------------
+# At most SIGNUP_RATE_LIMIT new accounts per SIGNUP_RATE_LIMIT_SECONDS from one network address (a sliding
+# window, shared by all processes through Redis). A whole class signing up behind one campus address needs
+# it raised for the day.
+SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 5)
+SIGNUP_RATE_LIMIT_SECONDS = env_int("SIGNUP_RATE_LIMIT_SECONDS", 3600)
+# A school deployment: sign-up requires an e-mail address at one of these domains (comma-separated, exact
+# domains: "med.example.edu" does not admit "alumni.med.example.edu"). Empty: anyone may sign up. The
+# address is not verified, so this keeps casual outsiders out rather than proving who someone is.
+SIGNUP_ALLOWED_EMAIL_DOMAINS = env_list("SIGNUP_ALLOWED_EMAIL_DOMAINS", [])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

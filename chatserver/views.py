@@ -1,16 +1,15 @@
 import asyncio
 
 from asgiref.sync import sync_to_async
-from django import forms
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.forms import BaseUserCreationForm
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from .models import Role, User
+from . import throttles
+from .forms import SignUpForm
 from .redis import get_redis, redis_enabled
 
 HEALTH_TIMEOUT_SECONDS = 3
@@ -52,29 +51,14 @@ async def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
-class SignUpForm(BaseUserCreationForm):
-    first_name = forms.CharField(max_length=150, required=False, help_text="Shown only when you post under your name.")
-    last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False, help_text="Optional. Never shown to other students.")
-
-    class Meta:
-        model = User
-        fields = ("username", "first_name", "last_name", "email")
-
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        # Self sign-up is always a student; other roles are granted by an operator (createuser).
-        user.role = Role.STUDENT
-        if commit:
-            user.save()
-        return user
-
-
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not throttles.admit_signup(request):
+            form.add_error(None, throttles.signup_refused_message())
+            return render(request, "registration/signup.html", {"form": form}, status=429)
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")

@@ -7,7 +7,7 @@ frame built here.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -110,15 +110,19 @@ def record_decision(message: Message, decision: pipeline.Decision) -> None:
         _push_to_moderators("flag.new", "flag", flag_payload(flag))
 
 
-def record_report(message: Message, reports_to_hide: int) -> None:
+def record_report(message: Message, reports_to_hide: int, established_before: datetime) -> None:
     """Open (or refresh) the report flag of a message; hide it once enough different members reported it.
+
+    Every report reaches the moderators, but only reports from accounts created before ``established_before``
+    count towards hiding: a handful of brand-new accounts must not be able to silence someone by themselves.
 
     Precondition: inside a transaction holding a lock on ``message``, after the new Report was stored.
     """
     flag, created = Flag.objects.get_or_create(
         message=message, source=FlagSource.REPORT, status=FlagStatus.OPEN, defaults={"room_id": message.room_id}
     )
-    if message.state == MessageState.VISIBLE and message.reports.count() >= reports_to_hide:
+    counted = message.reports.filter(reporter__user__date_joined__lt=established_before)
+    if message.state == MessageState.VISIBLE and counted.count() >= reports_to_hide:
         # Held, not removed: a moderator's approve puts it back in its place; hide removes it for good.
         message.state, message.state_changed_at = MessageState.HELD, timezone.now()
         message.save(update_fields=["state", "state_changed_at"])

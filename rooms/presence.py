@@ -1,8 +1,10 @@
-"""Who is online in each room, across server processes, pushed to the room on change (throttled).
+"""Who is connected, across server processes: people online in each room, pushed to the room on change
+(throttled), and each user's open sockets, capped at CHAT_MAX_SOCKETS_PER_USER.
 
-Without Redis the count lives in this process. With Redis each connection is a member of a sorted set
-per room, scored by when it expires; every process refreshes its own connections, so a crashed
-process's connections age out within CHAT_PRESENCE_TTL_SECONDS. The count is of people, not tabs.
+Without Redis the counts live in this process. With Redis each connection is a member of a sorted set
+per room (and one per user), scored by when it expires; every process refreshes its own connections, so
+a crashed process's connections age out within CHAT_PRESENCE_TTL_SECONDS. Room counts are of people,
+not tabs.
 """
 
 from __future__ import annotations
@@ -38,10 +40,26 @@ def _redis_key(room_id: int) -> str:
     return key("presence", room_id)
 
 
+# Atomic check-and-claim of a user's socket slot: forget expired sockets, refuse at the cap, else add this one.
+_CLAIM_SOCKET_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+def _sockets_key(user_id: int) -> str:
+    return key("sockets", user_id)
+
+
 class Presence:
     def __init__(self) -> None:
         # This process's connections: room id -> {connection id: user id}.
         self.local: dict[int, dict[str, int]] = collections.defaultdict(dict)
+        # This process's sockets of each user (room and moderator sockets): user id -> {connection id}.
+        self.sockets: dict[int, set[str]] = {}
         self._push_tasks: dict[int, asyncio.Task] = {}
         self._last_push: dict[int, float] = {}
         self._last_seen_count: dict[int, int] = {}
@@ -66,6 +84,36 @@ class Presence:
         if redis_enabled():
             await get_redis().zrem(_redis_key(room_id), f"{user_id}:{connection}")
         self.schedule_push(room_id)
+
+    async def claim_socket(self, user_id: int, connection: str) -> bool:
+        """Count one more open socket of the user, in any process; return False, counting nothing, when the
+        user already has CHAT_MAX_SOCKETS_PER_USER. Every claimed socket must be released."""
+        limit = settings.CHAT_MAX_SOCKETS_PER_USER
+        if redis_enabled():
+            ttl = settings.CHAT_PRESENCE_TTL_SECONDS
+            now = time.time()
+            claimed = await get_redis().eval(
+                _CLAIM_SOCKET_SCRIPT, 1, _sockets_key(user_id), now, limit, now + ttl, connection, ttl
+            )
+            if not claimed:
+                return False
+        elif len(self.sockets.get(user_id, ())) >= limit:
+            return False
+        self.sockets.setdefault(user_id, set()).add(connection)
+        if redis_enabled():
+            self._ensure_refresher()
+        return True
+
+    async def release_socket(self, user_id: int, connection: str) -> None:
+        """Forget a socket claimed with ``claim_socket`` (safe to call twice)."""
+        connections = self.sockets.get(user_id)
+        if connections is None or connection not in connections:
+            return
+        connections.discard(connection)
+        if not connections:
+            del self.sockets[user_id]
+        if redis_enabled():
+            await get_redis().zrem(_sockets_key(user_id), connection)
 
     async def count(self, room_id: int) -> int:
         return (await self.counts([room_id]))[room_id]
@@ -108,12 +156,16 @@ class Presence:
     async def _refresh_forever(self) -> None:
         """Keep this process's connections alive in Redis; push counts that changed by expiry elsewhere."""
         interval = max(1.0, settings.CHAT_PRESENCE_TTL_SECONDS / 3)
-        while self.local:
+        while self.local or self.sockets:
             await asyncio.sleep(interval)
             try:
-                expires = time.time() + settings.CHAT_PRESENCE_TTL_SECONDS
+                ttl = settings.CHAT_PRESENCE_TTL_SECONDS
+                expires = time.time() + ttl
                 room_ids = list(self.local)
                 async with get_redis().pipeline(transaction=False) as pipe:
+                    for user_id, connections in list(self.sockets.items()):
+                        pipe.zadd(_sockets_key(user_id), dict.fromkeys(connections, expires))
+                        pipe.expire(_sockets_key(user_id), ttl)
                     for room_id in room_ids:
                         members = {f"{user}:{conn}": expires for conn, user in self.local.get(room_id, {}).items()}
                         if members:

@@ -17,7 +17,9 @@ PROTOCOL_VERSION = 1
 # Error codes a client can cause. Each has a test in tests/rooms/test_protocol.py or test_consumer.py.
 BAD_REQUEST = "bad_request"  # not JSON, binary, unknown type, missing or wrongly typed field
 TOO_LONG = "too_long"  # body over CHAT_MAX_MESSAGE_CHARS, or a frame over CHAT_MAX_FRAME_BYTES
-RATE_LIMITED = "rate_limited"  # more than CHAT_RATE_LIMIT_MESSAGES in CHAT_RATE_LIMIT_SECONDS
+# More than CHAT_RATE_LIMIT_MESSAGES in CHAT_RATE_LIMIT_SECONDS, or a socket over its frame budget
+# (CHAT_FRAME_RATE_PER_SECOND, bursts of CHAT_FRAME_BURST).
+RATE_LIMITED = "rate_limited"
 FORBIDDEN = "forbidden"  # the action is not allowed for this user in this room
 MUTED = "muted"  # the member is muted in this room for now
 ROOM_CLOSED = "room_closed"  # the room is not open for posting
@@ -33,6 +35,9 @@ CLOSE_NO_SUCH_ROOM = 4404
 # The account's sign-in or role changed (logout, password change, deactivation, new role): reconnect,
 # and the handshake decides afresh (chatserver.access).
 CLOSE_ACCESS_CHANGED = 4408
+# The account already has CHAT_MAX_SOCKETS_PER_USER sockets open (all rooms, tabs and the moderator
+# socket, across processes): close one, then reconnect.
+CLOSE_TOO_MANY_SOCKETS = 4429
 
 CLIENT_ID_MAX_CHARS = 64
 
@@ -132,15 +137,27 @@ def decode_object(text: str | None) -> tuple[str, dict]:
     return kind, data
 
 
+def _echoable_client_id(data: dict) -> str | None:
+    """Return the frame's client_id if it can be echoed back on an error (so clients can match the error)."""
+    raw = data.get("client_id")
+    return raw if isinstance(raw, str) and len(raw) <= CLIENT_ID_MAX_CHARS else None
+
+
+def client_id_of(text: str | None) -> str | None:
+    """Return the client_id of a ``message.send`` frame, to echo on an error about it; None for anything else."""
+    try:
+        kind, data = decode_object(text)
+    except ProtocolError:
+        return None
+    return _echoable_client_id(data) if kind == "message.send" else None
+
+
 def parse_frame(text: str | None, binary: bytes | None = None) -> ClientFrame:
     """Return the typed frame for one WebSocket message, or raise ProtocolError."""
     kind, data = decode_object(text)
 
     if kind == "message.send":
-        raw_client_id = data.get("client_id")
-        # Echo the client_id back on errors only when it is usable, so clients can match the error.
-        echo = raw_client_id if isinstance(raw_client_id, str) and len(raw_client_id) <= CLIENT_ID_MAX_CHARS else None
-        client_id = typed_field(data, "client_id", str, client_id=echo)
+        client_id = typed_field(data, "client_id", str, client_id=_echoable_client_id(data))
         if not (1 <= len(client_id) <= CLIENT_ID_MAX_CHARS) or not client_id.isprintable():
             raise ProtocolError(BAD_REQUEST, f"client_id must be 1-{CLIENT_ID_MAX_CHARS} printable characters")
         body = typed_field(data, "body", str, client_id=client_id)

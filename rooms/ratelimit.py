@@ -1,7 +1,7 @@
-"""Sliding-window rate limits, shared by all server processes when Redis is configured.
+"""Rate limits: sliding windows shared by all server processes (Redis), and per-socket frame budgets.
 
-A hit is recorded only when allowed, so a client that keeps retrying while limited is let through as
-soon as its oldest counted message leaves the window.
+A sliding-window hit is recorded only when allowed, so a client that keeps retrying while limited is let
+through as soon as its oldest counted message leaves the window.
 """
 
 from __future__ import annotations
@@ -9,10 +9,13 @@ from __future__ import annotations
 import collections
 import time
 import uuid
+from time import monotonic
 
 from django.conf import settings
 
 from chatserver.redis import get_redis, key, redis_enabled
+
+from .protocol import RATE_LIMITED, ProtocolError, client_id_of
 
 # Atomic check-and-record: trim the window, refuse at the limit, else record this hit.
 _HIT_SCRIPT = """
@@ -66,6 +69,48 @@ class SlidingWindow:
 
 def message_limiter() -> SlidingWindow:
     return SlidingWindow("msg", settings.CHAT_RATE_LIMIT_MESSAGES, settings.CHAT_RATE_LIMIT_SECONDS)
+
+
+class TokenBucket:
+    """At most ``burst`` at once, refilled at ``rate`` per second. In-process: one socket's frames all reach
+    the process that holds the socket. ``now`` defaults to the monotonic clock."""
+
+    def __init__(self, rate: float, burst: int, now: float | None = None):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.updated = monotonic() if now is None else now
+
+    def take(self, now: float | None = None) -> bool:
+        """Spend one token and return True, or return False (spending nothing) when the bucket is empty."""
+        now = monotonic() if now is None else now
+        self.tokens = min(float(self.burst), self.tokens + max(0.0, now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+class FrameBudget:
+    """The budget of one socket: every frame it sends, of any type, spends one token."""
+
+    def __init__(self) -> None:
+        self.bucket = TokenBucket(settings.CHAT_FRAME_RATE_PER_SECOND, settings.CHAT_FRAME_BURST)
+
+    def refusal(self, text: str | None) -> dict | None:
+        """Return None when this frame may be handled, else the ``rate_limited`` error frame to answer it with.
+
+        A refused frame is not handled at all: the client sends it again (a message.send with the same
+        client_id, which the error carries so the client knows which one).
+        """
+        if self.bucket.take():
+            return None
+        detail = (
+            f"slow down: at most {self.bucket.rate:g} frames a second (bursts of {self.bucket.burst}); "
+            "this frame was not handled, send it again"
+        )
+        return ProtocolError(RATE_LIMITED, detail, client_id_of(text)).frame()
 
 
 def reset_local_state() -> None:

@@ -322,7 +322,8 @@ def do_report_message(membership_id: int, seq: int, reason: str) -> Report:
     """Store a member's report of a message they can see, and put the message in the moderators' queue.
 
     Reporting the same message again changes nothing. Reports from CHAT_REPORTS_TO_HIDE different members
-    hide the message from the room until a moderator approves or removes it.
+    whose accounts are at least CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS old hide the message from the room until a
+    moderator approves or removes it; newer accounts' reports reach the moderators only.
     """
     membership = Membership.objects.get(pk=membership_id)
     message = _visible_to(membership.room_id, membership).filter(seq=seq).first()
@@ -337,7 +338,8 @@ def do_report_message(membership_id: int, seq: int, reason: str) -> Report:
             message=message, reporter=membership, defaults={"reason": reason}
         )
         if created:
-            moderation_services.record_report(message, settings.CHAT_REPORTS_TO_HIDE)
+            established_before = timezone.now() - timedelta(hours=settings.CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS)
+            moderation_services.record_report(message, settings.CHAT_REPORTS_TO_HIDE, established_before)
     return report
 
 

@@ -24,3 +24,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test process, so two test runs on one machine never share (and flush) a database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
+# django-axes (log-in throttling) stays enabled, as in production: tests/chatserver/test_login_throttle.py
+# relies on it. Tests log in with force_login, or pass request= to client.login (axes needs the request).

@@ -1,8 +1,12 @@
 """The moderator queue over /ws/moderation/: escalations and flags arrive live, actions work and are audited."""
 
+from datetime import timedelta
+
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
+from chatserver.models import User
 from moderation.models import AuditEntry, Escalation, EscalationStatus, Flag
 from rooms.models import Message
 from tests.conftest import frames_within, receive_until
@@ -189,11 +193,14 @@ async def test_crisis_message_with_personal_details_is_escalated_and_still_held(
 
 
 async def test_reports_become_a_flag_and_three_reporters_hide_the_message(setup, make_user, connect):
+    # Members of some standing: brand-new accounts' reports do not hide (tests/moderation/test_report_weight.py).
+    established = timezone.now() - timedelta(days=30)
+    await sync_to_async(User.objects.filter(username="peer").update)(date_joined=established)
     # A message no rule or model flags (a personal attack would already carry a rule flag): members report it.
     ack = await say(setup["student"], "psych is not real medicine, change my mind", "r1")
     reporters = [setup["peer"]]
     for _ in range(2):
-        member = await sync_to_async(make_user)()
+        member = await sync_to_async(make_user)(date_joined=established)
         socket = await connect(member, "burnout")
         await socket.receive_json_from()
         reporters.append(socket)

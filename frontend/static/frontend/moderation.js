@@ -203,7 +203,7 @@ function connect() {
   socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
   socket.addEventListener("close", (event) => {
     if (event.code === 4401 || event.code === 4403) { stateLabel.textContent = "not allowed"; return; }
-    stateLabel.textContent = "reconnecting…";
+    stateLabel.textContent = event.code === 4429 ? "too many MedPeer tabs open: close one and this one reconnects" : "reconnecting…";
     setTimeout(connect, Math.min(30000, 500 * 2 ** retry++));
   });
 }

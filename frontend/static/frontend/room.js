@@ -392,7 +392,8 @@ function connect() {
     // Back off: 0.5 s, 1 s, 2 s … up to 30 s, with jitter so a restarted server is not stampeded.
     const delay = Math.min(30000, 500 * 2 ** retry) * (0.5 + Math.random() / 2);
     retry += 1;
-    stateLabel.textContent = "reconnecting…";
+    // 4429: this account has too many sockets open; keep trying, so closing another tab lets this one in.
+    stateLabel.textContent = event.code === 4429 ? "too many MedPeer tabs open: close one and this one reconnects" : "reconnecting…";
     setTimeout(connect, delay);
   });
 }

@@ -1,0 +1,54 @@
+"""The sign-up form: who may create an account here, and what they give us."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import BaseUserCreationForm
+
+from .models import Role, User
+
+
+def allowed_email_domains() -> set[str]:
+    """Return the e-mail domains sign-up is limited to (SIGNUP_ALLOWED_EMAIL_DOMAINS), lower case; empty: any."""
+    return {domain.strip().lstrip("@").lower() for domain in settings.SIGNUP_ALLOWED_EMAIL_DOMAINS if domain.strip()}
+
+
+def _domains_text() -> str:
+    return " or ".join(f"@{domain}" for domain in sorted(allowed_email_domains()))
+
+
+def email_domain_message() -> str:
+    return f"Use your school e-mail address (ending in {_domains_text()}) to sign up here."
+
+
+class SignUpForm(BaseUserCreationForm):
+    first_name = forms.CharField(max_length=150, required=False, help_text="Shown only when you post under your name.")
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False, help_text="Optional. Never shown to other students.")
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "last_name", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed_email_domains():
+            # A school deployment: the address is how we know you belong here, so it is required.
+            email = self.fields["email"]
+            email.required = True
+            email.error_messages["required"] = email_domain_message()
+            email.help_text = f"Your school address, ending in {_domains_text()}. Never shown to other students."
+
+    def clean_email(self):
+        email = self.cleaned_data.get("email", "")
+        allowed = allowed_email_domains()
+        if allowed and email.rpartition("@")[2].lower() not in allowed:
+            raise forms.ValidationError(email_domain_message())
+        return email
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        # Self sign-up is always a student; other roles are granted by an operator (createuser).
+        user.role = Role.STUDENT
+        if commit:
+            user.save()
+        return user
