@@ -8,13 +8,10 @@ from django.views.decorators.http import require_GET
 
 from . import services, sessions
 from .calendar import room_feed, user_feed
+from .http import error_response
 from .models import CalendarToken, Membership, Room
 from .presence import presence
 from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND
-
-
-def error_response(status: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse({"type": "error", "code": code, "detail": detail}, status=status)
 
 
 @require_GET
