@@ -42,7 +42,7 @@ def _series_request(data: dict, room, user) -> sessions.SeriesRequest:
         raise sessions.ScheduleError("capacity", "'capacity' must be a whole number")
     return sessions.SeriesRequest(
         room=room,
-        title=str(data.get("title", "")),
+        title=data.get("title", ""),  # checked (text, length) by check_series
         description=str(data.get("description", "")),
         time_zone=str(data.get("time_zone", "")),
         local_start=start,

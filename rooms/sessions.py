@@ -24,6 +24,7 @@ MAX_DURATION_MINUTES = 8 * 60
 MAX_SERIES_DAYS = 366
 MAX_CAPACITY = 500
 MAX_CO_FACILITATORS = 4
+MAX_TITLE_CHARS = SessionSeries._meta.get_field("title").max_length
 
 
 class ScheduleError(ValueError):
@@ -66,11 +67,22 @@ def _aware(local: datetime, zone: ZoneInfo) -> datetime:
     return aware
 
 
+def check_title(value) -> str:
+    """Return the title without surrounding spaces, or raise ScheduleError: a title is text of 1-120 characters."""
+    if not isinstance(value, str):
+        raise ScheduleError("title", "'title' must be text")
+    title = value.strip()
+    if not title:
+        raise ScheduleError("title", "a session needs a title")
+    if len(title) > MAX_TITLE_CHARS:
+        raise ScheduleError("title", f"a title is at most {MAX_TITLE_CHARS} characters (this one has {len(title)})")
+    return title
+
+
 def check_series(request: SeriesRequest, now: datetime) -> list[tuple[datetime, datetime]]:
     """Return the (start, end) of every occurrence, or raise ScheduleError saying what is wrong."""
     zone = _zone(request.time_zone)
-    if not request.title.strip():
-        raise ScheduleError("title", "a session needs a title")
+    check_title(request.title)
     if request.duration_minutes <= 0:
         raise ScheduleError("end", "the end must be after the start")
     if request.duration_minutes > MAX_DURATION_MINUTES:
@@ -353,9 +365,7 @@ def do_edit_series(series: SessionSeries, now: datetime, **changes) -> SessionSe
             raise ScheduleError("capacity", "'capacity' must be a whole number")
         do_set_capacity(series, capacity)
     if "title" in changes:
-        if not str(changes["title"]).strip():
-            raise ScheduleError("title", "a session needs a title")
-        series.title = str(changes["title"]).strip()
+        series.title = check_title(changes["title"])
     if "description" in changes:
         series.description = str(changes["description"])
     series.save(update_fields=["title", "description"])

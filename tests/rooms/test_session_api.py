@@ -277,3 +277,20 @@ def test_a_mentor_holds_office_hours_in_a_room_they_run(make_room, make_user):
     assert client.post(url, json.dumps(office_hours), content_type="application/json").status_code == 201
     assert client.get("/facilitate/").status_code == 200
     assert make_user().may_run_rooms is False
+
+
+LONG_TITLE = "Exam-week circle for everyone in their clinical years, " * 3  # 165 characters
+
+
+def test_a_title_over_120_characters_is_refused_when_scheduling_and_editing(room_with_facilitator):
+    _room, client = room_with_facilitator
+    refused = post(client, {**WEEKLY, "title": LONG_TITLE})
+    assert refused.status_code == 400 and refused.json()["field"] == "title"
+    assert "at most 120 characters" in refused.json()["detail"]
+    assert not SessionSeries.objects.exists()
+    created = post(client, {**WEEKLY, "title": "x" * 120})
+    assert created.status_code == 201, "120 characters is fine"
+    refused = _action(client, created.json()["sessions"][0]["id"], "edit", {"title": LONG_TITLE})
+    assert refused.status_code == 400 and refused.json()["field"] == "title"
+    assert "at most 120 characters" in refused.json()["detail"]
+    assert SessionSeries.objects.get().title == "x" * 120
