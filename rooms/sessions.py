@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
 
 from chatserver.models import User
 from moderation.models import Escalation, Flag
 
+from .mail import has_control_characters, send_each
 from .models import Message, Room, Rsvp, SessionOccurrence, SessionSeries
 
 MAX_DURATION_MINUTES = 8 * 60
@@ -68,7 +67,7 @@ def _aware(local: datetime, zone: ZoneInfo) -> datetime:
 
 
 def check_title(value) -> str:
-    """Return the title without surrounding spaces, or raise ScheduleError: a title is text of 1-120 characters."""
+    """Return the title without surrounding spaces, or raise ScheduleError: one line of 1-120 characters."""
     if not isinstance(value, str):
         raise ScheduleError("title", "'title' must be text")
     title = value.strip()
@@ -76,6 +75,9 @@ def check_title(value) -> str:
         raise ScheduleError("title", "a session needs a title")
     if len(title) > MAX_TITLE_CHARS:
         raise ScheduleError("title", f"a title is at most {MAX_TITLE_CHARS} characters (this one has {len(title)})")
+    if has_control_characters(title):
+        # It becomes an e-mail subject and a calendar SUMMARY, which must be one line.
+        raise ScheduleError("title", "a title is one line of text: no line breaks, tabs or other control characters")
     return title
 
 
@@ -265,12 +267,13 @@ def in_session(room: Room, now: datetime) -> bool:
 
 def _tell_attendees(occurrences, subject: str, body: str) -> int:
     """E-mail everyone signed up (going or waitlisted) for these occurrences; return how many were told."""
-    messages = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, [rsvp.user.email])
-        for rsvp in Rsvp.objects.filter(occurrence__in=occurrences).select_related("user")
-        if rsvp.user.email
-    ]
-    return send_mass_mail(messages, fail_silently=True) if messages else 0
+    return send_each(
+        [
+            (subject, body, rsvp.user.email)
+            for rsvp in Rsvp.objects.filter(occurrence__in=occurrences).select_related("user")
+            if rsvp.user.email
+        ]
+    )
 
 
 @transaction.atomic
