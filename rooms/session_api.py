@@ -104,6 +104,8 @@ def rsvp(request, occurrence_id: int):
             sessions.do_rsvp(request.user, occurrence_id)
         else:
             sessions.do_cancel_rsvp(request.user, occurrence_id)
+    except ProtocolError as error:
+        return protocol_error_response(error)
     except sessions.ScheduleError as error:
         return error_response(400, BAD_REQUEST, error.message, error.field)
     occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)

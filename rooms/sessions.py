@@ -17,7 +17,8 @@ from chatserver.models import User
 from moderation.models import Escalation, Flag
 
 from .mail import has_control_characters, send_each
-from .models import Message, Room, Rsvp, SessionOccurrence, SessionSeries
+from .models import Membership, Message, Room, Rsvp, SessionOccurrence, SessionSeries
+from .protocol import FORBIDDEN, ProtocolError
 
 MAX_DURATION_MINUTES = 8 * 60
 MAX_SERIES_DAYS = 366
@@ -184,8 +185,13 @@ def do_set_capacity(series: SessionSeries, capacity: int) -> None:
 
 @transaction.atomic
 def do_rsvp(user: User, occurrence_id: int) -> Rsvp:
-    """Sign up: going while seats are left, else on the waitlist (in order). Signing up twice changes nothing."""
+    """Sign up: going while seats are left, else on the waitlist (in order). Signing up twice changes nothing.
+
+    Raise ProtocolError(FORBIDDEN) for a member banned from the session's room.
+    """
     occurrence = SessionOccurrence.objects.select_for_update().select_related("series").get(pk=occurrence_id)
+    if Membership.objects.filter(user=user, room_id=occurrence.series.room_id, is_banned=True).exists():
+        raise ProtocolError(FORBIDDEN, "you are banned from this room, so you cannot join its sessions")
     if occurrence.cancelled:
         raise ScheduleError("occurrence", "this session was cancelled")
     existing = Rsvp.objects.filter(occurrence=occurrence, user=user).first()
@@ -194,6 +200,17 @@ def do_rsvp(user: User, occurrence_id: int) -> Rsvp:
     going = occurrence.rsvps.filter(status=Rsvp.Status.GOING).count()
     status = Rsvp.Status.GOING if going < occurrence.series.capacity else Rsvp.Status.WAITLISTED
     return Rsvp.objects.create(occurrence=occurrence, user=user, status=status)
+
+
+def do_cancel_upcoming_rsvps(user: User, room: Room, now: datetime) -> int:
+    """Cancel ``user``'s sign-ups for the room's sessions that have not started (a ban); return how many."""
+    upcoming_ids = Rsvp.objects.filter(
+        user=user, occurrence__series__room=room, occurrence__starts_at__gt=now
+    ).values_list("occurrence_id", flat=True)
+    ids = list(upcoming_ids)
+    for occurrence_id in ids:
+        do_cancel_rsvp(user, occurrence_id)
+    return len(ids)
 
 
 @transaction.atomic

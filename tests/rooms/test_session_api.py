@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from rooms import services, sessions
-from rooms.models import Rsvp, SessionOccurrence, SessionSeries
+from rooms.models import Membership, Rsvp, SessionOccurrence, SessionSeries
 from rooms.protocol import ProtocolError
 from rooms.reminders import send_due_reminders
 
@@ -354,3 +354,35 @@ def test_reminders_go_out_when_a_title_has_a_line_break_or_one_address_cannot_be
     assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.edu", "ben@example.edu"]
     assert all("\n" not in m.subject and "\r" not in m.subject for m in mail.outbox)
     assert Rsvp.objects.get(user__email="broken\n@example.edu").reminder_sent_at is None, "retried next pass"
+
+
+def test_a_banned_member_cannot_sign_up_for_the_rooms_sessions(make_room, make_user):
+    room = make_room(slug="r")
+    occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(days=2))
+    banned = make_user()
+    services.do_join_room(banned, room)
+    Membership.objects.filter(user=banned).update(is_banned=True)
+    client = Client()
+    client.force_login(banned)
+    refused = client.post(f"/api/sessions/{occurrence.pk}/rsvp/")
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert "banned" in refused.json()["detail"]
+    assert not Rsvp.objects.exists()
+    other = Client()
+    other.force_login(make_user())
+    assert other.post(f"/api/sessions/{occurrence.pk}/rsvp/").json()["you"] == "going", "others still can"
+
+
+def test_a_ban_gives_up_the_members_seats_in_upcoming_sessions(make_room, make_user):
+    from moderation.services import do_ban_member
+
+    room = make_room(slug="r")
+    occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(days=2), capacity=1)
+    member = services.do_join_room(make_user(), room)
+    waiting = make_user()
+    sessions.do_rsvp(member.user, occurrence.pk)
+    sessions.do_rsvp(waiting, occurrence.pk)
+    do_ban_member(make_user(role="moderator"), "r", member.alias, "threats")
+    assert list(Rsvp.objects.values_list("user", "status")) == [(waiting.pk, "going")], (
+        "no reminder or calendar entry for a room they cannot enter; the seat goes to the waitlist"
+    )
