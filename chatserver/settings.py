@@ -288,12 +288,20 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# No message content in logs: loggers below only ever receive ids, codes and counts.
+# No message content in logs: loggers below only ever receive ids, codes and counts. Every record goes
+# through one handler whose filter redacts secret URLs (the personal calendar feed's) from request paths,
+# as logged by runserver's access log and Django's "Not Found" warnings. Daphne's own access log bypasses
+# logging, so production runs daphne with --verbosity 0 (docs/operations.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "chatserver.log_filters.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": os.environ.get("ACCESS_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        # Django's default config gives "django" handlers of its own; send it through ours instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.channels.server": {"level": os.environ.get("ACCESS_LOG_LEVEL", "WARNING")},
+    },
 }

@@ -19,8 +19,9 @@ import httpx
 from websockets.asyncio.client import connect as ws_connect
 
 REPO = Path(__file__).resolve().parents[2]
-# As in production (docs/operations.md): let a reconnect storm queue instead of dropping handshakes at 5 s.
-DAPHNE_ARGS = ["--websocket_connect_timeout", "20"]
+# As in production (docs/operations.md): no access log, and let a reconnect storm queue instead of dropping
+# handshakes at 5 s.
+DAPHNE_ARGS = ["--verbosity", "0", "--websocket_connect_timeout", "20"]
 
 
 def free_port() -> int:
