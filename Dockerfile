@@ -8,7 +8,9 @@ COPY rooms ./rooms
 COPY moderation ./moderation
 COPY frontend ./frontend
 COPY manage.py ./
-RUN pip install --no-cache-dir . && SECRET_KEY=build-only python manage.py collectstatic --noinput
+# collectstatic loads the production settings, which need a strong key: a throwaway one, never kept.
+RUN pip install --no-cache-dir . \
+    && SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 chat && chown -R chat /app
 USER chat
 EXPOSE 8000

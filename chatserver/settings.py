@@ -35,12 +35,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
+# Development only: a fixed key so sessions survive `make run` restarts.
+DEV_SECRET_KEY = "dev-insecure-key-do-not-use-in-production"
+# Django's own deploy check (security.W009) asks for this much: a key that signs sessions, password resets
+# and CSRF tokens must not be guessable.
+SECRET_KEY_MIN_CHARS = 50
+SECRET_KEY_MIN_UNIQUE_CHARS = 5
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_CHARS
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARS
+    or SECRET_KEY == DEV_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure")
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be set to at least {SECRET_KEY_MIN_CHARS} characters of random text when DEBUG is off "
+        f"({'it is not set' if not SECRET_KEY else 'the one given is too short, too plain, or a development key'}). "
+        "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))' (see README, Configuration)."
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, Configuration).")
-    # Development only: a fixed key so sessions survive `make run` restarts.
-    SECRET_KEY = "dev-insecure-key-do-not-use-in-production"
+    SECRET_KEY = DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -6,7 +6,8 @@ PostgreSQL and Redis.
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+# Long enough for the production settings' check (50+ characters); used by the tests only.
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret-9Qv_Lr8mWp4Zx7Nc1Bd6Hf3Js0Ky5Tg8")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("REDIS_KEY_PREFIX", f"medpeer-test-{os.getpid()}")
 

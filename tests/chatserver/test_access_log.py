@@ -62,7 +62,7 @@ def test_logged_request_paths_have_the_calendar_secret_redacted():
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "chatserver.settings",
-        "SECRET_KEY": "x" * 64,
+        "SECRET_KEY": "log-tests-only-4Kd_Vm8Zq1Wx5Nb2Rc7Lp0Ht3Js6Gf9Ye-2Tu8",
         "ACCESS_LOG_LEVEL": "INFO",
         "PYTHONPATH": str(REPO),
     }

@@ -34,7 +34,7 @@ def base_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
     env.update(
         DJANGO_SETTINGS_MODULE="chatserver.settings",
-        SECRET_KEY="integration-tests-only",
+        SECRET_KEY="integration-tests-only-7Yc_Wn2Qk5Rb8Mx1Pz4Ld9Gs6Hv3Jt0Fe",
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_COOKIES="false",
