@@ -263,6 +263,23 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "medpeer@localhost")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
 
 # --- Security ----------------------------------------------------------------------------------
+# HTTPS, for the production stack: a TLS-terminating proxy in front of Daphne (docs/operations.md). The proxy
+# says a request came over HTTPS in X-Forwarded-Proto (it must overwrite any value a client sent); Django then
+# treats it as secure, the WebSocket Origin check expects https:// (chatserver/origins.py), plain HTTP is
+# redirected to HTTPS and browsers are told to use HTTPS only (HSTS). All off in the development profile.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "" if DEBUG else "X-Forwarded-Proto").strip()
+SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The load balancer's health check speaks plain HTTP to Daphne directly: answer it rather than redirect it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# One year, Django's recommendation once HTTPS works; start lower (e.g. 3600) on a first deployment if unsure.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+# Our host's own subdomains (e.g. *.chat.example.edu) are ours too; siblings like www.example.edu are untouched.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Asking browsers to preload the domain is hard to undo and only possible for a registrable domain's apex: the
+# operator's deliberate choice, off by default (so Django's advice to turn it on, security.W021, is silenced).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -37,7 +37,9 @@ def base_env(**overrides: str) -> dict[str, str]:
         SECRET_KEY="integration-tests-only-7Yc_Wn2Qk5Rb8Mx1Pz4Ld9Gs6Hv3Jt0Fe",
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Plain HTTP on the loopback, no TLS proxy in front.
         SECURE_COOKIES="false",
+        SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(REPO),
     )
