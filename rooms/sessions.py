@@ -204,12 +204,13 @@ def do_rsvp(user: User, occurrence_id: int) -> Rsvp:
 
 def do_cancel_upcoming_rsvps(user: User, room: Room, now: datetime) -> int:
     """Cancel ``user``'s sign-ups for the room's sessions that have not started (a ban); return how many."""
-    upcoming_ids = Rsvp.objects.filter(
-        user=user, occurrence__series__room=room, occurrence__starts_at__gt=now
-    ).values_list("occurrence_id", flat=True)
-    ids = list(upcoming_ids)
+    ids = list(
+        Rsvp.objects.filter(user=user, occurrence__series__room=room, occurrence__starts_at__gt=now).values_list(
+            "occurrence_id", flat=True
+        )
+    )
     for occurrence_id in ids:
-        do_cancel_rsvp(user, occurrence_id)
+        do_cancel_rsvp(user, occurrence_id)  # a freed seat goes to the first person waiting
     return len(ids)
 
 
