@@ -36,12 +36,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
+# Development only: a fixed key so sessions survive `make run` restarts.
+DEV_SECRET_KEY = "dev-insecure-key-do-not-use-in-production"
+# Django's own deploy check (security.W009) asks for this much: a key that signs sessions, password resets
+# and CSRF tokens must not be guessable.
+SECRET_KEY_MIN_CHARS = 50
+SECRET_KEY_MIN_UNIQUE_CHARS = 5
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_CHARS
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARS
+    or SECRET_KEY == DEV_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure")
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be set to at least {SECRET_KEY_MIN_CHARS} characters of random text when DEBUG is off "
+        f"({'it is not set' if not SECRET_KEY else 'the one given is too short, too plain, or a development key'}). "
+        "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))' (see README, Configuration)."
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, Configuration).")
-    # Development only: a fixed key so sessions survive `make run` restarts.
-    SECRET_KEY = "dev-insecure-key-do-not-use-in-production"
+    SECRET_KEY = DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -67,6 +82,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files stay cacheable; before the rest, so their refusals are covered too.
+    "chatserver.middleware.no_store_when_signed_in",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -274,6 +291,23 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "medpeer@localhost")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
 
 # --- Security ----------------------------------------------------------------------------------
+# HTTPS, for the production stack: a TLS-terminating proxy in front of Daphne (docs/operations.md). The proxy
+# says a request came over HTTPS in X-Forwarded-Proto (it must overwrite any value a client sent); Django then
+# treats it as secure, the WebSocket Origin check expects https:// (chatserver/origins.py), plain HTTP is
+# redirected to HTTPS and browsers are told to use HTTPS only (HSTS). All off in the development profile.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "" if DEBUG else "X-Forwarded-Proto").strip()
+SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The load balancer's health check speaks plain HTTP to Daphne directly: answer it rather than redirect it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# One year, Django's recommendation once HTTPS works; start lower (e.g. 3600) on a first deployment if unsure.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+# Our host's own subdomains (e.g. *.chat.example.edu) are ours too; siblings like www.example.edu are untouched.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Asking browsers to preload the domain is hard to undo and only possible for a registrable domain's apex: the
+# operator's deliberate choice, off by default (so Django's advice to turn it on, security.W021, is silenced).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
@@ -345,12 +379,20 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# No message content in logs: loggers below only ever receive ids, codes and counts.
+# No message content in logs: loggers below only ever receive ids, codes and counts. Every record goes
+# through one handler whose filter redacts secret URLs (the personal calendar feed's) from request paths,
+# as logged by runserver's access log and Django's "Not Found" warnings. Daphne's own access log bypasses
+# logging, so production runs daphne with --verbosity 0 (docs/operations.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "chatserver.log_filters.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": os.environ.get("ACCESS_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        # Django's default config gives "django" handlers of its own; send it through ours instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.channels.server": {"level": os.environ.get("ACCESS_LOG_LEVEL", "WARNING")},
+    },
 }

@@ -3,11 +3,10 @@
 Session auth with Django's CSRF protection (send the csrftoken cookie's value as X-CSRFToken).
 """
 
-import json
-
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from rooms.http import error_response, json_body, protocol_error_response
 from rooms.protocol import BAD_REQUEST, FORBIDDEN, ProtocolError, int_field, typed_field
 
 from . import services
@@ -17,15 +16,11 @@ from .models import AuditEntry
 AUDIT_PAGE = 200
 
 
-def _error(status: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse({"type": "error", "code": code, "detail": detail}, status=status)
-
-
 def _moderator_or_error(request):
     if not request.user.is_authenticated:
-        return _error(401, FORBIDDEN, "log in first")
+        return error_response(401, FORBIDDEN, "log in first")
     if not request.user.is_moderator:
-        return _error(403, FORBIDDEN, "moderators only")
+        return error_response(403, FORBIDDEN, "moderators only")
     return None
 
 
@@ -35,16 +30,10 @@ def action(request):
     if (refused := _moderator_or_error(request)) is not None:
         return refused
     try:
-        data = json.loads(request.body)
-        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-            raise ValueError
-    except ValueError:
-        return _error(400, BAD_REQUEST, "send one JSON object with a 'type'")
-    try:
-        return JsonResponse(perform(request.user, data["type"], data))
+        data = json_body(request)
+        return JsonResponse(perform(request.user, typed_field(data, "type", str), data))
     except ProtocolError as error:
-        status = {"not_found": 404, "forbidden": 403}.get(error.code, 400)
-        return JsonResponse(error.frame(), status=status)
+        return protocol_error_response(error)
 
 
 @require_GET
@@ -94,20 +83,16 @@ def room_tool(request, slug: str):
     {"type": "message.pin", "seq": int} (0 unpins).
     """
     if not request.user.is_authenticated:
-        return _error(401, FORBIDDEN, "log in first")
+        return error_response(401, FORBIDDEN, "log in first")
     try:
-        data = json.loads(request.body)
-        kind = data["type"]
+        data = json_body(request)
+        kind = data.get("type")
         if kind not in ("room.slow_mode", "room.pin", "message.pin"):
-            raise ValueError
-    except (ValueError, KeyError, TypeError):
-        return _error(
-            400,
-            BAD_REQUEST,
-            "send {'type': 'room.slow_mode', 'seconds'}, {'type': 'room.pin', 'text'} "
-            "or {'type': 'message.pin', 'seq'}",
-        )
-    try:
+            raise ProtocolError(
+                BAD_REQUEST,
+                "send {'type': 'room.slow_mode', 'seconds'}, {'type': 'room.pin', 'text'} "
+                "or {'type': 'message.pin', 'seq'}",
+            )
         if kind == "room.pin":
             services.do_pin_announcement(request.user, slug, typed_field(data, "text", str))
         elif kind == "message.pin":
@@ -115,6 +100,5 @@ def room_tool(request, slug: str):
         else:
             services.do_set_slow_mode(request.user, slug, int_field(data, "seconds", required=True, minimum=0))
     except ProtocolError as error:
-        status = {"not_found": 404, "forbidden": 403}.get(error.code, 400)
-        return JsonResponse(error.frame(), status=status)
+        return protocol_error_response(error)
     return JsonResponse({"type": "action.done", "action": kind, "room": slug})

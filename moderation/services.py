@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from rooms import protocol
+from rooms import protocol, sessions
 from rooms.events import publish_on_commit
 from rooms.models import Membership, Message, MessageState, Room, member_group, room_group
 from rooms.protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ProtocolError
@@ -354,6 +354,8 @@ def do_ban_member(moderator, room_slug: str, alias: str, reason: str) -> Members
         raise ProtocolError(FORBIDDEN, "moderators cannot be banned")
     member.is_banned = True
     member.save(update_fields=["is_banned"])
+    # Their seats in the room's coming sessions go to the waitlist: no reminders for a room they cannot enter.
+    sessions.do_cancel_upcoming_rsvps(member.user, member.room, timezone.now())
     _audit(moderator, "user.ban", room=member.room, member=member, reason=reason.strip())
     _to_member(member, {"type": "member.banned"})
     return member

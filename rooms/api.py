@@ -4,17 +4,15 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import services, sessions
 from .calendar import room_feed, user_feed
+from .http import error_response
 from .models import CalendarToken, Membership, Room
 from .presence import presence
 from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND
-
-
-def error_response(status: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse({"type": "error", "code": code, "detail": detail}, status=status)
 
 
 @require_GET
@@ -101,6 +99,7 @@ def room_calendar(request, slug: str):
     return HttpResponse(room_feed(room), content_type="text/calendar; charset=utf-8")
 
 
+@never_cache  # its URL is the secret; the feed lists the student's own sign-ups
 def user_calendar(request, token: str):
     """A student's own sessions, at a secret URL (calendar apps cannot log in)."""
     owner = CalendarToken.objects.filter(token=token).select_related("user").first()

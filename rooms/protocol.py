@@ -40,6 +40,8 @@ CLOSE_ACCESS_CHANGED = 4408
 CLOSE_TOO_MANY_SOCKETS = 4429
 
 CLIENT_ID_MAX_CHARS = 64
+# Lists and objects inside one another in a frame or an HTTP JSON body; real ones use 2 at most.
+MAX_JSON_DEPTH = 8
 
 
 class ProtocolError(Exception):
@@ -119,18 +121,46 @@ def int_field(data: dict, name: str, *, required: bool, minimum: int = 1) -> int
     return value
 
 
+def _depth_over(value: Any, limit: int) -> bool:
+    """Return whether ``value`` nests lists and objects more than ``limit`` deep (iteratively: no recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def decode_json_object(raw: str | bytes, what: str = "frame") -> dict:
+    """Return the one JSON object in ``raw`` (a WebSocket frame or an HTTP body), or raise ProtocolError.
+
+    ``too_long`` over CHAT_MAX_FRAME_BYTES; ``bad_request`` for anything that is not JSON (or not UTF-8),
+    not an object, or nested more than MAX_JSON_DEPTH deep. ``what`` names the input in the detail.
+    """
+    if len(raw) > settings.CHAT_MAX_FRAME_BYTES:
+        raise ProtocolError(TOO_LONG, f"{what} larger than {settings.CHAT_MAX_FRAME_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise ProtocolError(BAD_REQUEST, f"{what} is nested too deeply") from None
+    except ValueError:  # includes bytes that are not UTF-8
+        raise ProtocolError(BAD_REQUEST, f"{what} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(BAD_REQUEST, f"{what} must be a JSON object")
+    if _depth_over(data, MAX_JSON_DEPTH):
+        raise ProtocolError(BAD_REQUEST, f"{what} is nested too deeply (at most {MAX_JSON_DEPTH} levels)")
+    return data
+
+
 def decode_object(text: str | None) -> tuple[str, dict]:
     """Return (type, object) for one JSON text frame, or raise ProtocolError."""
     if text is None:
         raise ProtocolError(BAD_REQUEST, "binary frames are not supported; send JSON text")
-    if len(text) > settings.CHAT_MAX_FRAME_BYTES:
-        raise ProtocolError(TOO_LONG, f"frame larger than {settings.CHAT_MAX_FRAME_BYTES} bytes")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        raise ProtocolError(BAD_REQUEST, "frame is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(BAD_REQUEST, "frame must be a JSON object")
+    data = decode_json_object(text)
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(BAD_REQUEST, "missing field 'type'")

@@ -2,10 +2,12 @@
 
 Each RSVP is locked, e-mailed and marked in one transaction, so a restarted worker does not send it again
 (a crash in the instant between sending and committing can repeat one reminder; none is ever skipped).
+A reminder that cannot be sent (an unusable address) is left for the next pass and does not hold up the others.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,22 +15,30 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 
+from .mail import UNSENDABLE, one_line
 from .models import Rsvp
+
+logger = logging.getLogger(__name__)
 
 
 def send_due_reminders(now: datetime) -> int:
     """E-mail everyone going to a session that starts within SESSION_REMINDER_MINUTES; return how many."""
     horizon = now + timedelta(minutes=settings.SESSION_REMINDER_MINUTES)
     sent = 0
+    unsendable: list[int] = []  # skipped for this pass, so they do not hold up the others; retried next pass
     while True:
         with transaction.atomic():
-            due = Rsvp.objects.filter(
-                status=Rsvp.Status.GOING,
-                reminder_sent_at__isnull=True,
-                occurrence__cancelled=False,
-                occurrence__starts_at__gt=now,
-                occurrence__starts_at__lte=horizon,
-            ).exclude(user__email="")
+            due = (
+                Rsvp.objects.filter(
+                    status=Rsvp.Status.GOING,
+                    reminder_sent_at__isnull=True,
+                    occurrence__cancelled=False,
+                    occurrence__starts_at__gt=now,
+                    occurrence__starts_at__lte=horizon,
+                )
+                .exclude(user__email="")
+                .exclude(pk__in=unsendable)
+            )
             if connection.features.has_select_for_update_skip_locked:
                 due = due.select_for_update(skip_locked=True, of=("self",))
             rsvp = due.select_related("user", "occurrence__series__room").order_by("id").first()
@@ -36,13 +46,18 @@ def send_due_reminders(now: datetime) -> int:
                 return sent
             occurrence, series = rsvp.occurrence, rsvp.occurrence.series
             local = occurrence.starts_at.astimezone(ZoneInfo(series.time_zone))
-            send_mail(
-                f"Reminder: {series.title} at {local:%H:%M} ({series.time_zone})",
-                f"Your session {series.title!r} in {series.room.title} starts at {local:%Y-%m-%d %H:%M} "
-                f"({series.time_zone}).\n\nJoin the room: {settings.SITE_URL}/rooms/{series.room.slug}/\n",
-                settings.DEFAULT_FROM_EMAIL,
-                [rsvp.user.email],
-            )
+            try:
+                send_mail(
+                    one_line(f"Reminder: {series.title} at {local:%H:%M} ({series.time_zone})"),
+                    f"Your session {series.title!r} in {series.room.title} starts at {local:%Y-%m-%d %H:%M} "
+                    f"({series.time_zone}).\n\nJoin the room: {settings.SITE_URL}/rooms/{series.room.slug}/\n",
+                    settings.DEFAULT_FROM_EMAIL,
+                    [rsvp.user.email],
+                )
+            except UNSENDABLE as error:
+                logger.warning("session reminder for RSVP %d could not be sent (%s)", rsvp.pk, type(error).__name__)
+                unsendable.append(rsvp.pk)
+                continue
             rsvp.reminder_sent_at = now
             rsvp.save(update_fields=["reminder_sent_at"])
             sent += 1

@@ -4,7 +4,6 @@ Errors use the WebSocket error shape plus ``field`` for schedule problems, so a 
 message next to the right input.
 """
 
-import json
 from datetime import date, datetime
 
 from django.http import JsonResponse
@@ -14,15 +13,9 @@ from django.views.decorators.http import require_http_methods
 from moderation.services import check_room_staff
 
 from . import services, sessions
+from .http import error_response, json_body, protocol_error_response
 from .models import SessionOccurrence
 from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ProtocolError
-
-
-def _error(status: int, code: str, detail: str, field: str | None = None) -> JsonResponse:
-    body = {"type": "error", "code": code, "detail": detail}
-    if field:
-        body["field"] = field
-    return JsonResponse(body, status=status)
 
 
 def _local_datetime(data: dict, name: str) -> datetime:
@@ -49,7 +42,7 @@ def _series_request(data: dict, room, user) -> sessions.SeriesRequest:
         raise sessions.ScheduleError("capacity", "'capacity' must be a whole number")
     return sessions.SeriesRequest(
         room=room,
-        title=str(data.get("title", "")),
+        title=data.get("title", ""),  # checked (text, length) by check_series
         description=str(data.get("description", "")),
         time_zone=str(data.get("time_zone", "")),
         local_start=start,
@@ -64,11 +57,11 @@ def _series_request(data: dict, room, user) -> sessions.SeriesRequest:
 @require_http_methods(["GET", "POST"])
 def room_sessions(request, slug: str):
     if not request.user.is_authenticated:
-        return _error(401, FORBIDDEN, "log in first")
+        return error_response(401, FORBIDDEN, "log in first")
     try:
         room = services.get_room(slug)
     except services.RoomNotFound:
-        return _error(404, NOT_FOUND, "no such room")
+        return error_response(404, NOT_FOUND, "no such room")
     now = timezone.now()
     if request.method == "GET":
         listed = sessions.upcoming(room, now)
@@ -76,7 +69,7 @@ def room_sessions(request, slug: str):
             try:
                 check_room_staff(request.user, room)
             except ProtocolError as error:
-                return _error(403, error.code, error.detail)
+                return error_response(403, error.code, error.detail)
             listed = sessions.recent_and_upcoming(room, now)
             return JsonResponse(
                 {"sessions": [sessions.occurrence_payload(o, request.user, staff=True) for o in listed]}
@@ -85,17 +78,14 @@ def room_sessions(request, slug: str):
     try:
         check_room_staff(request.user, room)
     except ProtocolError as error:
-        return _error(403, error.code, error.detail)
+        return error_response(403, error.code, error.detail)
     try:
-        data = json.loads(request.body)
-        if not isinstance(data, dict):
-            raise ValueError
-    except ValueError:
-        return _error(400, BAD_REQUEST, "send one JSON object")
-    try:
+        data = json_body(request)
         series = sessions.do_create_series(_series_request(data, room, request.user), now)
+    except ProtocolError as error:
+        return protocol_error_response(error)
     except sessions.ScheduleError as error:
-        return _error(400, BAD_REQUEST, error.message, error.field)
+        return error_response(400, BAD_REQUEST, error.message, error.field)
     occurrences = sessions.with_details(series.occurrences.all())
     return JsonResponse(
         {"series": series.pk, "sessions": [sessions.occurrence_payload(o, staff=True) for o in occurrences]},
@@ -106,16 +96,18 @@ def room_sessions(request, slug: str):
 @require_http_methods(["POST", "DELETE"])
 def rsvp(request, occurrence_id: int):
     if not request.user.is_authenticated:
-        return _error(401, FORBIDDEN, "log in first")
+        return error_response(401, FORBIDDEN, "log in first")
     if not SessionOccurrence.objects.filter(pk=occurrence_id).exists():
-        return _error(404, NOT_FOUND, "no such session")
+        return error_response(404, NOT_FOUND, "no such session")
     try:
         if request.method == "POST":
             sessions.do_rsvp(request.user, occurrence_id)
         else:
             sessions.do_cancel_rsvp(request.user, occurrence_id)
+    except ProtocolError as error:
+        return protocol_error_response(error)
     except sessions.ScheduleError as error:
-        return _error(400, BAD_REQUEST, error.message, error.field)
+        return error_response(400, BAD_REQUEST, error.message, error.field)
     occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)
     return JsonResponse(sessions.occurrence_payload(occurrence, request.user))
 
@@ -123,25 +115,15 @@ def rsvp(request, occurrence_id: int):
 def _staff_occurrence(request, occurrence_id: int):
     """Return (occurrence, None) if the user runs its room, else (None, error response)."""
     if not request.user.is_authenticated:
-        return None, _error(401, FORBIDDEN, "log in first")
+        return None, error_response(401, FORBIDDEN, "log in first")
     occurrence = SessionOccurrence.objects.select_related("series__room").filter(pk=occurrence_id).first()
     if occurrence is None:
-        return None, _error(404, NOT_FOUND, "no such session")
+        return None, error_response(404, NOT_FOUND, "no such session")
     try:
         check_room_staff(request.user, occurrence.series.room)
     except ProtocolError as error:
-        return None, _error(403, error.code, error.detail)
+        return None, error_response(403, error.code, error.detail)
     return occurrence, None
-
-
-def _body(request) -> dict:
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise sessions.ScheduleError("body", "send one JSON object")
-    return data
 
 
 @require_http_methods(["POST"])
@@ -155,7 +137,7 @@ def manage_session(request, occurrence_id: int, action: str):
         return refused
     now = timezone.now()
     try:
-        data = _body(request)
+        data = json_body(request, empty={})
         if action == "cancel":
             cancelled = sessions.do_cancel(occurrence, data.get("scope") == "series", now)
             return JsonResponse({"cancelled": [o.pk for o in cancelled]})
@@ -173,9 +155,11 @@ def manage_session(request, occurrence_id: int, action: str):
                 )
             sessions.do_edit_series(occurrence.series, now, **fields)
         else:
-            return _error(404, NOT_FOUND, "unknown action")
+            return error_response(404, NOT_FOUND, "unknown action")
+    except ProtocolError as error:
+        return protocol_error_response(error)
     except sessions.ScheduleError as error:
-        return _error(400, BAD_REQUEST, error.message, error.field)
+        return error_response(400, BAD_REQUEST, error.message, error.field)
     occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)
     return JsonResponse(sessions.occurrence_payload(occurrence, staff=True))
 

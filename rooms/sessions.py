@@ -10,20 +10,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
 
 from chatserver.models import User
 from moderation.models import Escalation, Flag
 
-from .models import Message, Room, Rsvp, SessionOccurrence, SessionSeries
+from .mail import has_control_characters, send_each
+from .models import Membership, Message, Room, Rsvp, SessionOccurrence, SessionSeries
+from .protocol import FORBIDDEN, ProtocolError
 
 MAX_DURATION_MINUTES = 8 * 60
 MAX_SERIES_DAYS = 366
 MAX_CAPACITY = 500
 MAX_CO_FACILITATORS = 4
+MAX_TITLE_CHARS = SessionSeries._meta.get_field("title").max_length
 
 
 class ScheduleError(ValueError):
@@ -66,11 +67,25 @@ def _aware(local: datetime, zone: ZoneInfo) -> datetime:
     return aware
 
 
+def check_title(value) -> str:
+    """Return the title without surrounding spaces, or raise ScheduleError: one line of 1-120 characters."""
+    if not isinstance(value, str):
+        raise ScheduleError("title", "'title' must be text")
+    title = value.strip()
+    if not title:
+        raise ScheduleError("title", "a session needs a title")
+    if len(title) > MAX_TITLE_CHARS:
+        raise ScheduleError("title", f"a title is at most {MAX_TITLE_CHARS} characters (this one has {len(title)})")
+    if has_control_characters(title):
+        # It becomes an e-mail subject and a calendar SUMMARY, which must be one line.
+        raise ScheduleError("title", "a title is one line of text: no line breaks, tabs or other control characters")
+    return title
+
+
 def check_series(request: SeriesRequest, now: datetime) -> list[tuple[datetime, datetime]]:
     """Return the (start, end) of every occurrence, or raise ScheduleError saying what is wrong."""
     zone = _zone(request.time_zone)
-    if not request.title.strip():
-        raise ScheduleError("title", "a session needs a title")
+    check_title(request.title)
     if request.duration_minutes <= 0:
         raise ScheduleError("end", "the end must be after the start")
     if request.duration_minutes > MAX_DURATION_MINUTES:
@@ -170,8 +185,13 @@ def do_set_capacity(series: SessionSeries, capacity: int) -> None:
 
 @transaction.atomic
 def do_rsvp(user: User, occurrence_id: int) -> Rsvp:
-    """Sign up: going while seats are left, else on the waitlist (in order). Signing up twice changes nothing."""
+    """Sign up: going while seats are left, else on the waitlist (in order). Signing up twice changes nothing.
+
+    Raise ProtocolError(FORBIDDEN) for a member banned from the session's room.
+    """
     occurrence = SessionOccurrence.objects.select_for_update().select_related("series").get(pk=occurrence_id)
+    if Membership.objects.filter(user=user, room_id=occurrence.series.room_id, is_banned=True).exists():
+        raise ProtocolError(FORBIDDEN, "you are banned from this room, so you cannot join its sessions")
     if occurrence.cancelled:
         raise ScheduleError("occurrence", "this session was cancelled")
     existing = Rsvp.objects.filter(occurrence=occurrence, user=user).first()
@@ -180,6 +200,18 @@ def do_rsvp(user: User, occurrence_id: int) -> Rsvp:
     going = occurrence.rsvps.filter(status=Rsvp.Status.GOING).count()
     status = Rsvp.Status.GOING if going < occurrence.series.capacity else Rsvp.Status.WAITLISTED
     return Rsvp.objects.create(occurrence=occurrence, user=user, status=status)
+
+
+def do_cancel_upcoming_rsvps(user: User, room: Room, now: datetime) -> int:
+    """Cancel ``user``'s sign-ups for the room's sessions that have not started (a ban); return how many."""
+    ids = list(
+        Rsvp.objects.filter(user=user, occurrence__series__room=room, occurrence__starts_at__gt=now).values_list(
+            "occurrence_id", flat=True
+        )
+    )
+    for occurrence_id in ids:
+        do_cancel_rsvp(user, occurrence_id)  # a freed seat goes to the first person waiting
+    return len(ids)
 
 
 @transaction.atomic
@@ -253,12 +285,13 @@ def in_session(room: Room, now: datetime) -> bool:
 
 def _tell_attendees(occurrences, subject: str, body: str) -> int:
     """E-mail everyone signed up (going or waitlisted) for these occurrences; return how many were told."""
-    messages = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, [rsvp.user.email])
-        for rsvp in Rsvp.objects.filter(occurrence__in=occurrences).select_related("user")
-        if rsvp.user.email
-    ]
-    return send_mass_mail(messages, fail_silently=True) if messages else 0
+    return send_each(
+        [
+            (subject, body, rsvp.user.email)
+            for rsvp in Rsvp.objects.filter(occurrence__in=occurrences).select_related("user")
+            if rsvp.user.email
+        ]
+    )
 
 
 @transaction.atomic
@@ -353,9 +386,7 @@ def do_edit_series(series: SessionSeries, now: datetime, **changes) -> SessionSe
             raise ScheduleError("capacity", "'capacity' must be a whole number")
         do_set_capacity(series, capacity)
     if "title" in changes:
-        if not str(changes["title"]).strip():
-            raise ScheduleError("title", "a session needs a title")
-        series.title = str(changes["title"]).strip()
+        series.title = check_title(changes["title"])
     if "description" in changes:
         series.description = str(changes["description"])
     series.save(update_fields=["title", "description"])

@@ -99,11 +99,19 @@ def session_cookie(user) -> str:
 
 
 async def open_socket(
-    path: str, user=None, *, origin="http://127.0.0.1", cookie: str | None = None
+    path: str,
+    user=None,
+    *,
+    origin: str | None = "http://127.0.0.1",
+    host: str = "127.0.0.1",
+    cookie: str | None = None,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
 ) -> tuple[WebsocketCommunicator, bool]:
     """Open a WebSocket at ``path`` as ``user`` (None: a visitor) through the real ASGI stack.
 
-    ``cookie``: a session cookie to use instead of a fresh login of ``user`` (to share a browser's session).
+    ``origin`` and ``host``: the handshake's Origin (None: no Origin header) and Host headers; ``headers``:
+    more headers (a proxy's, say). ``cookie``: a session cookie to use instead of a fresh login of ``user``
+    (to share a browser's session).
 
     Return the communicator and whether the handshake was accepted. Tests open sockets through the
     ``sockets`` or ``connect`` fixtures, which disconnect every one of them before the test's event loop
@@ -112,12 +120,14 @@ async def open_socket(
     """
     from chatserver.asgi import application
 
-    headers = [(b"origin", origin.encode()), (b"host", b"127.0.0.1")]
+    sent = [(b"host", host.encode()), *headers]
+    if origin is not None:
+        sent.append((b"origin", origin.encode()))
     if user is not None and cookie is None:
         cookie = await sync_to_async(session_cookie)(user)
     if cookie is not None:
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    communicator = WebsocketCommunicator(application, path, headers=headers)
+        sent.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    communicator = WebsocketCommunicator(application, path, headers=sent)
     connected, _subprotocol = await communicator.connect(timeout=5)
     return communicator, connected
 

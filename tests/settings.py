@@ -6,9 +6,12 @@ PostgreSQL and Redis.
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+# Long enough for the production settings' check (50+ characters); used by the tests only.
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret-9Qv_Lr8mWp4Zx7Nc1Bd6Hf3Js0Ky5Tg8")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("REDIS_KEY_PREFIX", f"medpeer-test-{os.getpid()}")
+# The test client speaks plain HTTP, as a server behind no proxy would be spoken to.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from chatserver.settings import *  # noqa: F403
 

@@ -19,8 +19,9 @@ import httpx
 from websockets.asyncio.client import connect as ws_connect
 
 REPO = Path(__file__).resolve().parents[2]
-# As in production (docs/operations.md): let a reconnect storm queue instead of dropping handshakes at 5 s.
-DAPHNE_ARGS = ["--websocket_connect_timeout", "20"]
+# As in production (docs/operations.md): no access log, and let a reconnect storm queue instead of dropping
+# handshakes at 5 s.
+DAPHNE_ARGS = ["--verbosity", "0", "--websocket_connect_timeout", "20"]
 
 
 def free_port() -> int:
@@ -33,10 +34,12 @@ def base_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
     env.update(
         DJANGO_SETTINGS_MODULE="chatserver.settings",
-        SECRET_KEY="integration-tests-only",
+        SECRET_KEY="integration-tests-only-7Yc_Wn2Qk5Rb8Mx1Pz4Ld9Gs6Hv3Jt0Fe",
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Plain HTTP on the loopback, no TLS proxy in front.
         SECURE_COOKIES="false",
+        SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(REPO),
     )

@@ -70,6 +70,15 @@ def test_malformed_frames_are_bad_request(text, settings):
     assert error_code(text) == BAD_REQUEST
 
 
+def test_a_frame_nested_more_than_eight_deep_is_bad_request():
+    shallow = {"type": "ping", "pad": [[[[[[["seven levels inside the frame"]]]]]]]}
+    assert parse_frame(json.dumps(shallow))
+    deep = {"type": "ping", "pad": [[[[[[[["eight levels inside the frame"]]]]]]]]}
+    with pytest.raises(ProtocolError) as caught:
+        parse_frame(json.dumps(deep))
+    assert caught.value.code == BAD_REQUEST and "nested too deeply" in caught.value.detail
+
+
 def test_binary_frame_is_bad_request():
     assert error_code(None, b"\x00\x01") == BAD_REQUEST
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from rooms import services, sessions
-from rooms.models import Rsvp, SessionOccurrence, SessionSeries
+from rooms.models import Membership, Rsvp, SessionOccurrence, SessionSeries
 from rooms.protocol import ProtocolError
 from rooms.reminders import send_due_reminders
 
@@ -277,3 +277,112 @@ def test_a_mentor_holds_office_hours_in_a_room_they_run(make_room, make_user):
     assert client.post(url, json.dumps(office_hours), content_type="application/json").status_code == 201
     assert client.get("/facilitate/").status_code == 200
     assert make_user().may_run_rooms is False
+
+
+LONG_TITLE = "Exam-week circle for everyone in their clinical years, " * 3  # 165 characters
+
+
+def test_a_title_over_120_characters_is_refused_when_scheduling_and_editing(room_with_facilitator):
+    _room, client = room_with_facilitator
+    refused = post(client, {**WEEKLY, "title": LONG_TITLE})
+    assert refused.status_code == 400 and refused.json()["field"] == "title"
+    assert "at most 120 characters" in refused.json()["detail"]
+    assert not SessionSeries.objects.exists()
+    created = post(client, {**WEEKLY, "title": "x" * 120})
+    assert created.status_code == 201, "120 characters is fine"
+    refused = _action(client, created.json()["sessions"][0]["id"], "edit", {"title": LONG_TITLE})
+    assert refused.status_code == 400 and refused.json()["field"] == "title"
+    assert "at most 120 characters" in refused.json()["detail"]
+    assert SessionSeries.objects.get().title == "x" * 120
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Circle\r\nBcc: everyone@example.edu", "Circle\npart two", "Circle\tweekly", "Circle\x00", "Circle\u2028two"],
+)
+def test_a_title_with_a_line_break_or_control_character_is_refused(room_with_facilitator, title):
+    _room, client = room_with_facilitator
+    refused = post(client, {**WEEKLY, "title": title})
+    assert refused.status_code == 400 and refused.json()["field"] == "title"
+    assert "one line" in refused.json()["detail"]
+    assert not SessionSeries.objects.exists()
+    created = post(client, WEEKLY).json()["sessions"]
+    refused = _action(client, created[0]["id"], "edit", {"title": title})
+    assert refused.status_code == 400 and refused.json()["field"] == "title"
+    assert SessionSeries.objects.get().title == WEEKLY["title"]
+
+
+def test_an_emoji_title_is_fine(room_with_facilitator):
+    _room, client = room_with_facilitator
+    title = "Night-shift circle \U0001f469\u200d\u2695\ufe0f"  # woman health worker: a zero-width joiner inside
+    assert post(client, {**WEEKLY, "title": title}).status_code == 201
+    assert SessionSeries.objects.get().title == title
+
+
+def _going(make_user, occurrence, *emails):
+    for email in emails:
+        sessions.do_rsvp(make_user(email=email), occurrence.pk)
+
+
+def test_a_title_with_a_line_break_from_before_validation_does_not_stop_attendee_emails(
+    make_room, make_user, django_capture_on_commit_callbacks
+):
+    room = make_room(slug="r")
+    occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(days=2))
+    # Stored before titles were checked (or written by some other path): it must not break e-mail.
+    SessionSeries.objects.update(title="Circle\r\nBcc: everyone@example.edu")
+    _going(make_user, occurrence, "broken\n@example.edu", "ana@example.edu", "ben@example.edu")
+    with django_capture_on_commit_callbacks(execute=True):
+        sessions.do_cancel(SessionOccurrence.objects.get(), False, timezone.now())
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.edu", "ben@example.edu"], (
+        "an address that cannot be used is skipped; the others are still told"
+    )
+    for message in mail.outbox:
+        assert message.subject == "Cancelled: Circle Bcc: everyone@example.edu"
+        assert message.message()["Bcc"] is None and message.recipients() == message.to
+
+
+def test_reminders_go_out_when_a_title_has_a_line_break_or_one_address_cannot_be_used(make_room, make_user):
+    room = make_room(slug="r")
+    soon = timezone.now() + timedelta(minutes=20)
+    odd = _occurrence(room, make_user(role="facilitator"), soon)
+    SessionSeries.objects.filter(pk=odd.series_id).update(title="Circle\r\nBcc: everyone@example.edu")
+    plain = _occurrence(room, make_user(role="facilitator"), soon)
+    _going(make_user, plain, "broken\n@example.edu", "ana@example.edu")
+    _going(make_user, odd, "ben@example.edu")
+    assert send_due_reminders(timezone.now()) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.edu", "ben@example.edu"]
+    assert all("\n" not in m.subject and "\r" not in m.subject for m in mail.outbox)
+    assert Rsvp.objects.get(user__email="broken\n@example.edu").reminder_sent_at is None, "retried next pass"
+
+
+def test_a_banned_member_cannot_sign_up_for_the_rooms_sessions(make_room, make_user):
+    room = make_room(slug="r")
+    occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(days=2))
+    banned = make_user()
+    services.do_join_room(banned, room)
+    Membership.objects.filter(user=banned).update(is_banned=True)
+    client = Client()
+    client.force_login(banned)
+    refused = client.post(f"/api/sessions/{occurrence.pk}/rsvp/")
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert "banned" in refused.json()["detail"]
+    assert not Rsvp.objects.exists()
+    other = Client()
+    other.force_login(make_user())
+    assert other.post(f"/api/sessions/{occurrence.pk}/rsvp/").json()["you"] == "going", "others still can"
+
+
+def test_a_ban_gives_up_the_members_seats_in_upcoming_sessions(make_room, make_user):
+    from moderation.services import do_ban_member
+
+    room = make_room(slug="r")
+    occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(days=2), capacity=1)
+    member = services.do_join_room(make_user(), room)
+    waiting = make_user()
+    sessions.do_rsvp(member.user, occurrence.pk)
+    sessions.do_rsvp(waiting, occurrence.pk)
+    do_ban_member(make_user(role="moderator"), "r", member.alias, "threats")
+    assert list(Rsvp.objects.values_list("user", "status")) == [(waiting.pk, "going")], (
+        "no reminder or calendar entry for a room they cannot enter; the seat goes to the waitlist"
+    )

@@ -120,6 +120,7 @@ function editForm(card, li, s) {
   let title, capacity;
   inlineForm(li, "edit-form", "Save the series", (form) => {
     title = field(form, "Title", input("text", s.title));
+    title.maxLength = 120; // as the schedule form; the server refuses longer titles with a message
     capacity = field(form, "Capacity", input("number", String(s.capacity)));
     const colleagues = card.querySelector("template.colleagues").content.cloneNode(true);
     for (const box of colleagues.querySelectorAll("input")) box.checked = s.co_facilitators.includes(box.value);

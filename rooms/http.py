@@ -1,0 +1,46 @@
+"""JSON over HTTP: request bodies read as strictly as WebSocket frames, errors in the protocol's error shape.
+
+Every endpoint that takes a JSON body reads it with ``json_body``, so a body that is too large, too deep,
+not JSON or not one object is a 400 with a code (docs/protocol.md, "HTTP JSON"), never a 500.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+
+from .protocol import FORBIDDEN, NOT_FOUND, TOO_LONG, ProtocolError, decode_json_object
+
+# The HTTP status for an error code; every other code a client can cause is a 400.
+STATUS_FOR_CODE = {FORBIDDEN: 403, NOT_FOUND: 404}
+
+
+def error_response(status: int, code: str, detail: str, field: str | None = None) -> JsonResponse:
+    """Return the protocol's error object; ``field`` names the input it is about, for forms."""
+    body = {"type": "error", "code": code, "detail": detail}
+    if field:
+        body["field"] = field
+    return JsonResponse(body, status=status)
+
+
+def protocol_error_response(error: ProtocolError) -> JsonResponse:
+    return JsonResponse(error.frame(), status=STATUS_FOR_CODE.get(error.code, 400))
+
+
+def json_body(request, *, empty: dict | None = None) -> dict:
+    """Return the request body's one JSON object (``empty`` for no body, if given); raise ProtocolError.
+
+    The size is checked on Content-Length before the body is read, so a huge upload is refused unread.
+    """
+    limit = settings.CHAT_MAX_FRAME_BYTES
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit:
+        raise ProtocolError(TOO_LONG, f"body larger than {limit} bytes")
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ProtocolError(TOO_LONG, f"body larger than {limit} bytes") from None
+    if not raw and empty is not None:
+        return dict(empty)
+    return decode_json_object(raw, "body")
