@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from moderation import pipeline
+from moderation import crisis, pipeline
 from moderation.pipeline import ReviewContext, review
 from moderation.rules import DEFAULT_RULES, compile_rules
 
@@ -281,6 +281,7 @@ def run(rounds: int, with_context: bool) -> dict[str, float | int | bool]:
             # Real messages are new: forget normalised texts so each current message is normalised
             # afresh, while recent messages hit the memo as they do in the server.
             pipeline._normalize_memo.cache_clear()
+            crisis.model_text.cache_clear()
             for text, context in workload:
                 before = clock()
                 review(text, context, rules)

@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from moderation import crisis_model
 from moderation.crisis_attribution import OTHER, SECOND_PERSON, SELF, is_negated, subject_of
@@ -240,6 +241,9 @@ _HAIRCUT = re.compile(r"\b(?:die|died|dying|dye|dyed|cut|cutting|chop|chopped) (
 IDIOM_TOKEN = "idiom"
 
 
+# Memoised: the crisis and harassment models read the same text of each message. Pure, so the cache never
+# changes a result.
+@lru_cache(maxsize=4096)
 def model_text(normalized: str) -> str:
     """The text the language model reads: the normalised message with idioms and hyperbole marked."""
     text = _HAIRCUT.sub("haircut", normalized)

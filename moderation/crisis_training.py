@@ -18,6 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -80,6 +81,10 @@ def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dic
         at_two = raised[raised[:, 1] >= severe]
         plan = lowest_within(at_two[:, 2], min(1.0, plan_budget * len(calm) / max(1, len(at_two))))
         thresholds[name] = (crisis, max(severe, 0.5), max(plan, 0.5))
+    # A less sensitive setting never alerts where a more sensitive one would not: each head's threshold
+    # only rises from high to low (the severe and plan budgets are relative, so they could cross).
+    for more, less in pairwise(SENSITIVITIES):
+        thresholds[less] = tuple(max(a, b) for a, b in zip(thresholds[more], thresholds[less], strict=True))
     labels = _labels(examples)
     is_plan = labels[:, 2]
     calm_mask = (groups == "ordinary") | (groups == "hard")

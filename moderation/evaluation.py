@@ -103,3 +103,45 @@ def score(items: Iterable[dict], sensitivity: str | None = None, hold_level: int
             )
         )
     return report
+
+
+@dataclass
+class HarassmentReport:
+    flagged_attacks: int = 0
+    attacks: int = 0
+    flagged_other: int = 0
+    others: int = 0
+    misses: list[str] = field(default_factory=list)
+    false_alarms: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        recall = self.flagged_attacks / self.attacks if self.attacks else 0.0
+        rate = self.flagged_other / self.others if self.others else 0.0
+        return [
+            f"harassment flagged or blocked: {self.flagged_attacks}/{self.attacks} ({recall:.3f})",
+            f"not harassment (venting, banter, disagreement) flagged or blocked: {self.flagged_other}/{self.others} "
+            f"({rate:.3f})",
+        ]
+
+
+def score_harassment(items: Iterable[dict]) -> HarassmentReport:
+    """Run rows with ``text`` and ``label`` ("harassment" or not) through the pipeline with the default rules.
+
+    A message counts as caught when moderators hear of it: flagged, held or blocked (a crisis escalation of
+    an attack, such as "kill yourself", counts too).
+    """
+    report = HarassmentReport()
+    for item in items:
+        decision = pipeline.review(item["text"], pipeline.ReviewContext(author_anonymous=True))
+        caught = decision.action != pipeline.ALLOW
+        if item["label"] == "harassment":
+            report.attacks += 1
+            report.flagged_attacks += caught
+            if not caught:
+                report.misses.append(item["text"])
+        else:
+            report.others += 1
+            report.flagged_other += caught
+            if caught:
+                report.false_alarms.append(item["text"])
+    return report

@@ -20,8 +20,8 @@ from moderation.text_training import fit, lowest_within, out_of_fold
 
 C = 3.0
 FOLDS = 5
-FALSE_ALARM_BUDGET = 0.005
-VENTING_BUDGET = 0.03
+FALSE_ALARM_BUDGET = 0.01
+VENTING_BUDGET = 0.08
 
 
 def examples(

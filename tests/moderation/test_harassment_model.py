@@ -1,11 +1,16 @@
 """The harassment model flags personal attacks the rules miss, for moderators only, and leaves venting alone."""
 
 import io
+import json
+from pathlib import Path
 
 from django.core.management import call_command
 
 from moderation import harassment_model, pipeline
+from moderation.evaluation import score_harassment
 from moderation.pipeline import HARASSMENT_SIGNAL
+
+FINAL = Path(__file__).with_name("data") / "harassment_final_heldout.jsonl"
 
 
 def review(text):
@@ -41,3 +46,19 @@ def test_venting_about_the_system_and_distress_are_not_attacks():
         assert HARASSMENT_SIGNAL not in decision.rules, text
     crisis = review("I want to kill myself tonight")
     assert crisis.action == pipeline.ESCALATE and HARASSMENT_SIGNAL not in crisis.rules
+
+
+def test_the_final_held_out_set_stays_where_it_was_scored():
+    # Written blind, scored once before shipping (43 of 60 attacks, 10 of 100 heated or friendly messages;
+    # the rules alone: 12 of 60 and 5 of 100). A regression floor since.
+    rows = [json.loads(line) for line in FINAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    report = score_harassment(rows)
+    print("\n".join(report.lines()))
+    assert report.flagged_attacks / report.attacks >= 0.68
+    assert report.flagged_other / report.others <= 0.12
+
+
+def test_no_training_message_is_in_the_held_out_set():
+    training = {json.loads(line)["text"].strip().lower() for line in harassment_model.TRAINING_PATH.open()}
+    held = {json.loads(line)["text"].strip().lower() for line in FINAL.open() if line.strip()}
+    assert held and not training & held

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from moderation.pipeline import ALLOW, BLOCK, ESCALATE, FLAG, HOLD, Decision, ReviewContext, review
+from moderation.pipeline import ALLOW, BLOCK, ESCALATE, FLAG, HARASSMENT_SIGNAL, HOLD, Decision, ReviewContext, review
 from moderation.rules import DEFAULT_RULES, REASON_PERSONAL_DETAILS, Rule, compile_rules
 
 ANONYMOUS = ReviewContext(room_slug="anonymous-support", author_anonymous=True)
@@ -31,7 +31,8 @@ def test_an_empty_message_is_blocked(text):
 def test_a_block_rule_blocks_with_its_reason_and_keeps_the_sanitised_text():
     decision = review("<i>kys</i>")
     assert decision.action == BLOCK
-    assert decision.rules == ("self_harm_aimed_at_others",)
+    # The rule decides; the harassment model agrees and is listed after it.
+    assert decision.rules == ("self_harm_aimed_at_others", HARASSMENT_SIGNAL)
     assert decision.reason == "telling someone to hurt or kill themselves is not allowed"
     assert decision.text == "kys"
 
@@ -111,7 +112,9 @@ def test_flooding_is_blocked():
 
 def test_caller_rules_replace_the_defaults_and_respect_room_scope():
     rules = [Rule(name="no_spoilers", kind="phrase", pattern="match results", action="hold", scope=("general",))]
-    assert review("kys", rules=rules).action == ALLOW
+    # Without the default rules "kys" is not blocked; only the harassment model's flag is left.
+    assert review("kys", rules=rules).rules == (HARASSMENT_SIGNAL,)
+    assert review("see you at the review session", rules=rules).action == ALLOW
     in_scope = review("my match results!", ReviewContext(room_slug="general"), rules=rules)
     assert (in_scope.action, in_scope.rules) == (HOLD, ("no_spoilers",))
     assert review("my match results!", ReviewContext(room_slug="other"), rules=rules).action == ALLOW
