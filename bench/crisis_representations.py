@@ -141,8 +141,8 @@ def compare() -> None:
     }
     for name, dense in representations.items():
         oof = leave_one_writer_out(examples, dense)
-        thresholds, hold = crisis_training.choose_thresholds(examples, oof)
-        print(name, json.dumps(crisis_training.cv_table(examples, oof, thresholds, hold)))
+        thresholds, hold, concern = crisis_training.choose_thresholds(examples, oof)
+        print(name, json.dumps(crisis_training.cv_table(examples, oof, thresholds, hold, concern)))
 
 
 def latency(which: str) -> None:

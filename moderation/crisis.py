@@ -53,6 +53,9 @@ from moderation.crisis_signals import SIGNALS, SIGNALS_BY_ANCHOR, Signal
 from moderation.crisis_vocabulary import CLINICAL_FRAME, DISCLOSURE_BEFORE, HEDGES, IDIOMS, JOKING
 from moderation.normalize import normalize, tokenize
 
+# The level reported for someone else when only the language model reads them at risk: enough to escalate to
+# moderators (pipeline.CONCERN_ESCALATION_LEVEL), not a claim of a plan.
+MODEL_CONCERN_LEVEL = 2
 # How many of the author's previous messages may continue into the current one.
 CONTEXT_MESSAGES = 2
 # Only the end of the previous messages can continue into the current one.
@@ -125,14 +128,15 @@ def assess(
         signals.extend(s for s in result.signals if s not in signals)
     other_level = max(r.other_level for r in results)
 
+    models = crisis_model.load()
+    reading = crisis_model.NO_READING if models is None else _read(models, normalized)
+    model_level = 0
     if pattern_level == 0 and (concern or results[0].dismissed):
-        # The patterns read it and set it aside (negated, about someone else, a patient): the model, which
-        # reads words and not who they are about, does not second-guess that.
-        model_level, plan_probability = 0, 0.0
-    else:
-        model_level, plan_probability = _ask_model(normalized, sensitivity)
-        models = crisis_model.load()
-        if pattern_level and not (model_level == 3 and plan_probability >= models.hold_confidence):
+        pass  # the patterns read it and set it aside (negated, about someone else, a patient): the model's
+        # reading of the author's own risk, from words and not who they are about, does not second-guess that
+    elif models is not None:
+        model_level = models.level(reading, sensitivity)
+        if pattern_level and not (model_level == 3 and reading.plan >= models.hold_confidence):
             # The patterns found risk and weighed it (hedges, negations in the clause, context): their level
             # stands, unless the model is as sure of a plan, means or an act as it must be to hold a message.
             model_level = 0
@@ -144,15 +148,22 @@ def assess(
         signals.append("language_model")
         if model_level == 3:
             signals.append("language_model_plan")
-    models = crisis_model.load()
     holdable = (
         level >= 1
         and not joking
-        and (
-            pattern_level >= level
-            or (level == 3 and models is not None and plan_probability >= models.hold_confidence)
-        )
+        and (pattern_level >= level or (level == 3 and reading.plan >= models.hold_confidence))
     )
+    if (
+        level == 0
+        and not concern
+        and models is not None
+        and reading.other >= models.concern_threshold
+        and CLINICAL_FRAME.search(normalized) is None  # a patient at risk is the care team's, not a friend's
+    ):
+        # Someone else sounds in danger and the patterns did not see it: moderators hear of it (about_other),
+        # the author gets the helper card.
+        concern, other_level = True, MODEL_CONCERN_LEVEL
+        signals.append("language_model_concern")
     if level == 0 and not concern:
         return NO_CRISIS
     return CrisisResult(level, tuple(signals), concern, other_level, holdable=holdable)
@@ -254,16 +265,12 @@ def _enough_words(text: str) -> bool:
     return sum(token.isalpha() for token in tokenize(text)) >= MODEL_MIN_WORDS
 
 
-def _ask_model(normalized: str, sensitivity: str) -> tuple[int, float]:
-    """Return the language model's level for a message (see crisis_model) and its plan probability.
+def _read(models: crisis_model.CrisisModel, normalized: str) -> crisis_model.Reading:
+    """Return the language model's reading of a message (see crisis_model).
 
-    0 when there is no model, or the message is too short for one word's weight not to decide.
+    Nothing (all 0) when the message is too short for one word's weight not to decide.
     """
-    models = crisis_model.load()
-    if models is None:
-        return 0, 0.0
     text = model_text(normalized)
     if not _enough_words(text):
-        return 0, 0.0
-    reading = models.read(text)
-    return models.level(reading, sensitivity), reading.plan
+        return crisis_model.NO_READING
+    return models.read(text)

@@ -6,7 +6,8 @@ word pairs (``moderation.text_model``), trained on thousands of labelled message
 (``moderation/data``), generalises to new wording far better. Three heads share one representation; each
 answers "at least this level?": ``crisis`` (level >= 1, the author's own risk), ``severe`` (>= 2) and
 ``plan`` (3: a plan, means at hand, preparation or an act in progress). The level is how many heads say
-yes, in order.
+yes, in order. A fourth head, ``other``, reads concern for someone else at risk (level 2 or more for that
+person), which the patterns catch poorly.
 
 Thresholds come from cross-validation that leaves one blind writer's set out at a time
 (``moderation.crisis_training``), one set per sensitivity (``SENSITIVITIES``): the deployment chooses with
@@ -29,7 +30,7 @@ from moderation.text_model import LinearTextModel, load_arrays
 DATA_DIR = Path(__file__).with_name("data")
 MODEL_PATH = DATA_DIR / "crisis_model.npz"
 TRAINING_PATH = DATA_DIR / "crisis_training.jsonl"
-HEADS = ("crisis", "severe", "plan")
+HEADS = ("crisis", "severe", "plan", "other")
 # From most to fewest alerts. "high" favours recall (the default): a false alarm costs a moderator
 # seconds, a miss can cost a life.
 SENSITIVITIES = ("high", "standard", "low")
@@ -38,11 +39,12 @@ DEFAULT_SENSITIVITY = "high"
 
 @dataclass(frozen=True)
 class Reading:
-    """The model's probabilities for one message: at least level 1, at least 2, and level 3."""
+    """The model's probabilities for one message: at least level 1, at least 2, level 3, someone else at risk."""
 
     crisis: float = 0.0
     severe: float = 0.0
     plan: float = 0.0
+    other: float = 0.0
 
 
 NO_READING = Reading()
@@ -51,17 +53,18 @@ NO_READING = Reading()
 @dataclass(frozen=True)
 class CrisisModel:
     words: LinearTextModel
-    # sensitivity -> threshold per head, in HEADS order
+    # sensitivity -> threshold of the crisis, severe and plan heads
     thresholds: dict[str, tuple[float, float, float]]
     hold_confidence: float
+    # At or above this "other" probability, someone else is read as at risk (one setting for all sensitivities).
+    concern_threshold: float
 
     def read(self, normalized: str) -> Reading:
         """Return the probabilities for a normalised message; all 0 when the model knows none of its words."""
         probabilities = self.words.probabilities(normalized)
         if probabilities is None:
             return NO_READING
-        crisis, severe, plan = probabilities.tolist()
-        return Reading(crisis, severe, plan)
+        return Reading(*probabilities.tolist())
 
     def level(self, reading: Reading, sensitivity: str = DEFAULT_SENSITIVITY) -> int:
         """Return the level the reading gives at ``sensitivity``: how many heads, in order, pass their threshold."""
@@ -81,6 +84,7 @@ class CrisisModel:
             sensitivities=np.array(SENSITIVITIES),
             thresholds=np.array([self.thresholds[s] for s in SENSITIVITIES], dtype=np.float32),
             hold_confidence=np.float32(self.hold_confidence),
+            concern_threshold=np.float32(self.concern_threshold),
         )
 
     @classmethod
@@ -89,7 +93,12 @@ class CrisisModel:
             name: tuple(float(t) for t in row)
             for name, row in zip(stored["sensitivities"].tolist(), stored["thresholds"], strict=True)
         }
-        return cls(LinearTextModel.from_arrays(stored), thresholds, float(stored["hold_confidence"]))
+        return cls(
+            LinearTextModel.from_arrays(stored),
+            thresholds,
+            float(stored["hold_confidence"]),
+            float(stored["concern_threshold"]),
+        )
 
 
 @cache

@@ -38,6 +38,12 @@ FALSE_ALARM_BUDGETS = {
 # often, and at most this share of ordinary and hard non-crisis messages would have been held.
 HOLD_PRECISION = 0.98
 HOLD_FALSE_ALARMS = 0.0005
+# The "other" head learns concern for someone at this risk level or more (what the pipeline escalates). Its
+# threshold is the lowest that, out of fold, reads at most CONCERN_FALSE_ALARMS of ordinary and hard messages
+# and at most CONCERN_SELF_FALSE_ALARMS of the author's own crisis messages as someone else at risk.
+OTHER_AT_RISK_LEVEL = 2
+CONCERN_FALSE_ALARMS = 0.005
+CONCERN_SELF_FALSE_ALARMS = 0.03
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class Example:
     level: int  # the author's own risk, 0..3 (0 for messages about someone else)
     source: str  # who wrote it: one blind set
     group: str  # crisis, other (someone else at risk), hard (non-crisis that sounds like it) or ordinary
+    other_level: int = 0  # for group "other": that person's risk, 0..3
 
 
 def examples_from_jsonl(lines: Iterable[str], model_text) -> list[Example]:
@@ -57,16 +64,19 @@ def examples_from_jsonl(lines: Iterable[str], model_text) -> list[Example]:
         item = json.loads(line)
         level = int(item["level"]) if item.get("about", "self") == "self" else 0
         group = item.get("group") or ("crisis" if level else "hard")
-        out.append(Example(model_text(item["text"]), level, item.get("source", ""), group))
+        other_level = int(item.get("other_level", 0)) if item.get("about") == "other" else 0
+        out.append(Example(model_text(item["text"]), level, item.get("source", ""), group, other_level))
     return out
 
 
 def _labels(examples: Sequence[Example]) -> np.ndarray:
+    """Messages x heads (crisis, severe, plan, other): what each head should say yes to."""
     levels = np.array([e.level for e in examples])
-    return np.stack([levels >= 1, levels >= 2, levels >= 3], axis=1)
+    other = np.array([e.other_level >= OTHER_AT_RISK_LEVEL for e in examples])
+    return np.stack([levels >= 1, levels >= 2, levels >= 3, other], axis=1)
 
 
-def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dict[str, tuple], float]:
+def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dict[str, tuple], float, float]:
     groups = np.array([e.group for e in examples])
     ordinary, hard = oof[groups == "ordinary"], oof[groups == "hard"]
     calm = oof[(groups == "ordinary") | (groups == "hard")]
@@ -98,7 +108,11 @@ def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dic
         ):
             hold = float(round(candidate, 2))
             break
-    return thresholds, hold
+    concern = max(
+        lowest_within(oof[calm_mask, 3], CONCERN_FALSE_ALARMS),
+        lowest_within(oof[groups == "crisis", 3], CONCERN_SELF_FALSE_ALARMS),
+    )
+    return thresholds, hold, concern
 
 
 def train(lines: Sequence[str], model_text, *, cross_validate: bool = True, previous: CrisisModel | None = None):
@@ -110,14 +124,14 @@ def train(lines: Sequence[str], model_text, *, cross_validate: bool = True, prev
     report: dict = {"messages": len(examples), "by_level": dict(Counter(e.level for e in examples))}
     if cross_validate:
         oof = out_of_fold(texts, labels, np.array([e.source for e in examples]), C)
-        thresholds, hold = choose_thresholds(examples, oof)
-        report["cross_validation"] = cv_table(examples, oof, thresholds, hold)
+        thresholds, hold, concern = choose_thresholds(examples, oof)
+        report["cross_validation"] = cv_table(examples, oof, thresholds, hold, concern)
     else:
-        thresholds, hold = previous.thresholds, previous.hold_confidence
-    return CrisisModel(words, thresholds, hold), report
+        thresholds, hold, concern = previous.thresholds, previous.hold_confidence, previous.concern_threshold
+    return CrisisModel(words, thresholds, hold, concern), report
 
 
-def cv_table(examples: Sequence[Example], oof: np.ndarray, thresholds: dict, hold: float) -> dict:
+def cv_table(examples: Sequence[Example], oof: np.ndarray, thresholds: dict, hold: float, concern: float) -> dict:
     """Out-of-fold recall per level and alert rate on non-crisis messages, per sensitivity (for the docs)."""
     levels = np.array([e.level for e in examples])
     groups = np.array([e.group for e in examples])
@@ -136,4 +150,13 @@ def cv_table(examples: Sequence[Example], oof: np.ndarray, thresholds: dict, hol
             row[f"{group}_at_3"] = round(float((level[groups == group] == 3).mean()), 3)
         table[name] = row
     table["hold_confidence"] = hold
+    other = np.array([e.other_level >= OTHER_AT_RISK_LEVEL for e in examples])
+    table["concern"] = {
+        "threshold": concern,
+        "other_at_risk_read": round(float((oof[other, 3] >= concern).mean()), 3),
+        "ordinary_or_hard_read": round(
+            float((oof[(groups == "ordinary") | (groups == "hard"), 3] >= concern).mean()), 4
+        ),
+        "own_crisis_read": round(float((oof[groups == "crisis", 3] >= concern).mean()), 3),
+    }
     return table

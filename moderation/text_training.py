@@ -16,6 +16,8 @@ from moderation.text_model import LinearTextModel, features
 
 # A word or word pair must appear in this many training messages to be in the vocabulary.
 MIN_DOCUMENT_FREQUENCY = 2
+# The bias of a head whose training data has no positive example: a probability of about 0.00005.
+NEVER = -10.0
 
 
 def matrix(texts: Sequence[str], model: LinearTextModel):
@@ -52,6 +54,10 @@ def fit(texts: Sequence[str], labels: np.ndarray, regularisation: float) -> Line
     coef = np.zeros((len(vocabulary), heads))
     bias = np.zeros(heads)
     for head in range(heads):
+        if labels[:, head].all() or not labels[:, head].any():
+            # Nothing to tell apart (a small data set without any message for this head): a constant answer.
+            bias[head] = NEVER if not labels[:, head].any() else -NEVER
+            continue
         regression = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=5000, tol=1e-8)
         regression.fit(tfidf, labels[:, head])
         coef[:, head] = regression.coef_[0]
