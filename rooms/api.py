@@ -41,13 +41,8 @@ async def room_list(request):
 
 
 def _next_sessions(rooms) -> dict:
-    now = timezone.now()
-    found = {}
-    for room in rooms:
-        upcoming = list(sessions.upcoming(room, now, limit=1))
-        if upcoming:
-            found[room.pk] = sessions.occurrence_payload(upcoming[0])
-    return found
+    found = sessions.next_sessions(rooms, timezone.now())
+    return {room_id: sessions.occurrence_payload(occurrence) for room_id, occurrence in found.items()}
 
 
 def _int_param(request, name: str, minimum: int) -> int | None:

@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 
 from chatserver.models import User
 from moderation.models import Escalation, Flag
@@ -268,6 +269,25 @@ def upcoming(room: Room, now: datetime, limit: int = 20):
     return with_details(
         SessionOccurrence.objects.filter(series__room=room, ends_at__gt=now, cancelled=False)
     ).order_by("starts_at")[:limit]
+
+
+def next_sessions(rooms, now: datetime) -> dict[int, SessionOccurrence]:
+    """Return each room's soonest occurrence that has not ended (``upcoming(room, now, limit=1)``), by room id.
+
+    One query for all the rooms (plus the fixed ones of ``with_details``): the room directory lists every room.
+    """
+    room_ids = [room.pk for room in rooms]
+    if not room_ids:
+        return {}
+    soonest_first = Window(
+        RowNumber(), partition_by=F("series__room_id"), order_by=(F("starts_at").asc(), F("pk").asc())
+    )
+    firsts = with_details(
+        SessionOccurrence.objects.filter(series__room_id__in=room_ids, ends_at__gt=now, cancelled=False)
+        .annotate(place=soonest_first)
+        .filter(place=1)
+    )
+    return {occurrence.series.room_id: occurrence for occurrence in firsts}
 
 
 def recent_and_upcoming(room: Room, now: datetime, days: int = 7, limit: int = 40):
