@@ -371,6 +371,12 @@ def _to_member(membership: Membership, event: dict) -> None:
 
 @transaction.atomic
 def do_warn_member(moderator, room_slug: str, alias: str, reason: str) -> Membership:
+    """Send a warning with its reason to one member of a room (their sockets there only), and audit it.
+
+    Precondition: ``reason`` is at most REASON_MAX_CHARS (the consumer checks it). Raise ProtocolError:
+    FORBIDDEN unless ``moderator`` is a moderator, BAD_REQUEST for a blank reason, NOT_FOUND for an unknown
+    room or alias.
+    """
     check_moderator(moderator)
     if not reason.strip():
         raise ProtocolError(BAD_REQUEST, "a warning needs a reason the member will read")
@@ -383,6 +389,12 @@ def do_warn_member(moderator, room_slug: str, alias: str, reason: str) -> Member
 
 @transaction.atomic
 def do_mute_member(moderator, room_slug: str, alias: str, minutes: int, reason: str) -> Membership:
+    """Stop a member posting in a room for ``minutes`` from now (they can still read), tell them, and audit it.
+
+    Precondition: ``reason`` (may be empty) is at most REASON_MAX_CHARS (the consumer checks it). Raise
+    ProtocolError: FORBIDDEN unless ``moderator`` is a moderator or when muting a moderator, BAD_REQUEST for
+    minutes outside 1..MAX_MUTE_MINUTES, NOT_FOUND for an unknown room or alias.
+    """
     check_moderator(moderator)
     if not (1 <= minutes <= MAX_MUTE_MINUTES):
         raise ProtocolError(BAD_REQUEST, f"minutes must be between 1 and {MAX_MUTE_MINUTES}")
@@ -424,6 +436,11 @@ def check_room_staff(user, room: Room) -> None:
 
 @transaction.atomic
 def do_set_slow_mode(user, room_slug: str, seconds: int) -> Room:
+    """Set the least time between two messages of one member of a room (0 turns slow mode off); tell the room.
+
+    Precondition: ``seconds`` is an int. Raise ProtocolError: NOT_FOUND for an unknown room, FORBIDDEN unless
+    ``user`` is a moderator or one of the room's facilitators, BAD_REQUEST outside 0..MAX_SLOW_MODE_SECONDS.
+    """
     room = _room(room_slug)
     check_room_staff(user, room)
     if not (0 <= seconds <= MAX_SLOW_MODE_SECONDS):
