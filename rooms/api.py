@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from . import services, sessions
 from .calendar import room_feed, user_feed
-from .http import error_response
+from .http import error_response, not_logged_in_response
 from .models import CalendarToken, Membership, Room
 from .presence import presence
 from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND
@@ -58,7 +58,7 @@ def _int_param(request, name: str, minimum: int) -> int | None:
 def room_messages(request, slug: str):
     """Return messages of a room: the latest page, or a page before ``before_seq`` / after ``after_seq``."""
     if not request.user.is_authenticated:
-        return error_response(401, FORBIDDEN, "log in first")
+        return not_logged_in_response()
     try:
         room = services.get_room(slug)
     except services.RoomNotFound:

@@ -25,7 +25,19 @@ MUTED = "muted"  # the member is muted in this room for now
 ROOM_CLOSED = "room_closed"  # the room is not open for posting
 NOT_FOUND = "not_found"  # the frame names a message that does not exist in this room
 NOT_YOUR_TURN = "not_your_turn"  # a sharing circle is running and someone else holds the turn
-ERROR_CODES = (BAD_REQUEST, TOO_LONG, RATE_LIMITED, FORBIDDEN, MUTED, ROOM_CLOSED, NOT_FOUND, NOT_YOUR_TURN)
+# HTTP only, with status 401: the endpoint needs a signed-in user (a socket is closed with 4401 instead).
+NOT_LOGGED_IN = "not_logged_in"
+ERROR_CODES = (
+    BAD_REQUEST,
+    TOO_LONG,
+    RATE_LIMITED,
+    FORBIDDEN,
+    MUTED,
+    ROOM_CLOSED,
+    NOT_FOUND,
+    NOT_YOUR_TURN,
+    NOT_LOGGED_IN,
+)
 CIRCLE_ACTIONS = ("circle.start", "circle.stop", "hand.raise", "hand.lower", "turn.give", "turn.pass")
 
 # WebSocket close codes sent after accepting, so that browsers can read them.

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods
 from moderation.services import check_room_staff
 
 from . import services, sessions
-from .http import error_response, json_body, protocol_error_response
+from .http import error_response, json_body, not_logged_in_response, protocol_error_response
 from .models import SessionOccurrence
-from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ProtocolError
+from .protocol import BAD_REQUEST, NOT_FOUND, ProtocolError
 
 
 def _local_datetime(data: dict, name: str) -> datetime:
@@ -59,7 +59,7 @@ def _series_request(data: dict, room, user) -> sessions.SeriesRequest:
 @require_http_methods(["GET", "POST"])
 def room_sessions(request, slug: str):
     if not request.user.is_authenticated:
-        return error_response(401, FORBIDDEN, "log in first")
+        return not_logged_in_response()
     try:
         room = services.get_room(slug)
     except services.RoomNotFound:
@@ -98,7 +98,7 @@ def room_sessions(request, slug: str):
 @require_http_methods(["POST", "DELETE"])
 def rsvp(request, occurrence_id: int):
     if not request.user.is_authenticated:
-        return error_response(401, FORBIDDEN, "log in first")
+        return not_logged_in_response()
     if not SessionOccurrence.objects.filter(pk=occurrence_id).exists():
         return error_response(404, NOT_FOUND, "no such session")
     try:
@@ -117,7 +117,7 @@ def rsvp(request, occurrence_id: int):
 def _staff_occurrence(request, occurrence_id: int):
     """Return (occurrence, None) if the user runs its room, else (None, error response)."""
     if not request.user.is_authenticated:
-        return None, error_response(401, FORBIDDEN, "log in first")
+        return None, not_logged_in_response()
     occurrence = SessionOccurrence.objects.select_related("series__room").filter(pk=occurrence_id).first()
     if occurrence is None:
         return None, error_response(404, NOT_FOUND, "no such session")

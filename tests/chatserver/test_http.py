@@ -32,6 +32,31 @@ def test_room_messages_needs_login(client, make_room):
     assert response.status_code == 401 and response.json()["type"] == "error"
 
 
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/rooms/r/messages/"),
+        ("get", "/api/rooms/r/sessions/"),
+        ("post", "/api/rooms/r/sessions/"),
+        ("post", "/api/sessions/1/rsvp/"),
+        ("delete", "/api/sessions/1/rsvp/"),
+        ("post", "/api/sessions/1/cancel/"),
+        ("get", "/api/sessions/1/summary/"),
+        ("post", "/api/rooms/r/tools/"),
+        ("post", "/api/moderation/actions/"),
+        ("get", "/api/moderation/queue/"),
+        ("get", "/api/moderation/audit/"),
+    ],
+)
+def test_every_endpoint_that_needs_a_login_answers_401_not_logged_in(client, make_room, method, url):
+    """Not logged in is its own code: a 403 ``forbidden`` means logged in but not allowed (docs/protocol.md)."""
+    make_room(slug="r")
+    body = {} if method == "get" else {"data": "{}", "content_type": "application/json"}
+    response = getattr(client, method)(url, **body)
+    assert response.status_code == 401
+    assert response.json() == {"type": "error", "code": "not_logged_in", "detail": "log in first"}
+
+
 def test_room_messages_pages_like_the_websocket(make_user, make_room):
     room = make_room(slug="r")
     author = services.do_join_room(make_user(), room)
