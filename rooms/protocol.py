@@ -194,8 +194,11 @@ def client_id_of(text: str | None) -> str | None:
     return _echoable_client_id(data) if kind == "message.send" else None
 
 
-def parse_frame(text: str | None, binary: bytes | None = None) -> ClientFrame:
-    """Return the typed frame for one WebSocket message, or raise ProtocolError."""
+def parse_frame(text: str | None) -> ClientFrame:
+    """Return the typed frame for one WebSocket message, or raise ProtocolError.
+
+    ``text`` is the message's text; None (a binary message, which has none) is ``bad_request``.
+    """
     kind, data = decode_object(text)
 
     if kind == "message.send":
