@@ -14,7 +14,8 @@ from django.conf import settings
 
 PROTOCOL_VERSION = 1
 
-# Error codes a client can cause. Each has a test in tests/rooms/test_protocol.py or test_consumer.py.
+# Error codes a client can cause. Each has a test in tests/rooms/test_protocol.py or test_consumer.py
+# (not_logged_in, HTTP only: tests/chatserver/test_http.py).
 BAD_REQUEST = "bad_request"  # not JSON, binary, unknown type, missing or wrongly typed field
 TOO_LONG = "too_long"  # body over CHAT_MAX_MESSAGE_CHARS, or a frame over CHAT_MAX_FRAME_BYTES
 # More than CHAT_RATE_LIMIT_MESSAGES in CHAT_RATE_LIMIT_SECONDS, or a socket over its frame budget
