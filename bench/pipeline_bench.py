@@ -3,12 +3,16 @@
 Run from the repository root:
 
     .venv/bin/python bench/pipeline_bench.py [--rounds N] [--no-context]
+    .venv/bin/python bench/pipeline_bench.py --hostile [--rounds N]
 
 Each message is reviewed with DEFAULT_RULES in a ReviewContext like the server builds: a room slug,
 anonymous authors in some rooms, and (unless --no-context) the author's two previous messages.
 The pipeline's normalisation memo is cleared at the start of every round, so repeating the mix
 does not let a message hit the cache as its own current text (real messages are new).
 Prints messages/second and p50/p99 microseconds per message, then one JSON line.
+
+``--hostile`` instead times inputs shaped to make regexes backtrack (the ones tests/moderation/test_rules.py
+checks by counting scans): the slowest review of each, in milliseconds.
 """
 
 from __future__ import annotations
@@ -252,6 +256,16 @@ MESSAGES = (
     STUDYING + ROTATIONS + FEELINGS + SOCIAL + IDIOMS_AND_CLINICAL + MARKUP_AND_LINKS + CRISIS + ABUSE_AND_PRIVACY
 )
 ROOMS = ("general", "study-hall", "wellbeing", "anonymous-support")
+# The same as HOSTILE in tests/moderation/test_rules.py.
+HOSTILE = [
+    "you " * 2000,
+    "a" * 9000,
+    "your so " * 1000 + "!",
+    "my friend " + "Aa " * 3000,
+    "1-" * 4000,
+    "x@" * 3000,
+    "+1 " * 3000,
+]
 
 
 def build_workload(with_context: bool) -> list[tuple[str, ReviewContext]]:
@@ -303,11 +317,35 @@ def run(rounds: int, with_context: bool) -> dict[str, float | int | bool]:
     }
 
 
+def run_hostile(rounds: int) -> dict[str, float]:
+    """Return the slowest of ``rounds`` reviews of each hostile input, in milliseconds, keyed by its start."""
+    rules = compile_rules(DEFAULT_RULES)
+    slowest = {}
+    for text in HOSTILE:
+        context = ReviewContext(room_slug="general", author_anonymous=True, recent_messages=(text,))
+        worst = 0
+        for _ in range(rounds):
+            pipeline._normalize_memo.cache_clear()
+            crisis.model_text.cache_clear()
+            before = time.perf_counter_ns()
+            review(text, context, rules)
+            worst = max(worst, time.perf_counter_ns() - before)
+        slowest[f"{text[:8]!r} x{len(text)}"] = round(worst / 1e6, 2)
+    return slowest
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50, help="passes over the message mix (default 50)")
     parser.add_argument("--no-context", action="store_true", help="review without the author's recent messages")
+    parser.add_argument("--hostile", action="store_true", help="time inputs shaped to make regexes backtrack")
     args = parser.parse_args()
+    if args.hostile:
+        slowest = run_hostile(args.rounds)
+        for name, milliseconds in slowest.items():
+            print(f"{name}: slowest review {milliseconds} ms")
+        print(json.dumps(slowest))
+        return
     result = run(args.rounds, with_context=not args.no_context)
     print(f"reviewed {result['messages']} messages ({result['distinct_messages']} distinct) in {result['seconds']} s")
     print(f"throughput: {result['messages_per_second']} messages/second on one core")

@@ -5,6 +5,7 @@ Production defaults are the safe ones (DEBUG off, a SECRET_KEY required, no allo
 in README.md ("Configuration").
 """
 
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -15,16 +16,56 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """Return the boolean in environment variable ``name`` (``default`` when unset or empty).
+
+    Raise ImproperlyConfigured naming the variable for any other word than TRUE_WORDS and FALSE_WORDS: a typo
+    such as SECURE_COOKIES=ture must stop start-up, not quietly turn a safety setting off.
+    """
     value = os.environ.get(name)
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(TRUE_WORDS)} or {', '.join(FALSE_WORDS)}, not {value!r}"
+        )
+    return word in TRUE_WORDS
 
 
 def env_int(name: str, default: int) -> int:
+    """Return the whole number in environment variable ``name`` (``default`` when unset or empty).
+
+    Raise ImproperlyConfigured naming the variable when it is not a whole number.
+    """
     value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    """Return the finite number in environment variable ``name`` (``default`` when unset or empty).
+
+    Raise ImproperlyConfigured naming the variable when it is not a number, or is infinite or NaN.
+    """
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name} must be a number such as 2 or 0.5, not {value!r}")
+    return number
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -200,7 +241,7 @@ CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)
 CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
 # Every frame a socket sends (any type) draws on a token bucket: CHAT_FRAME_BURST at once, refilled at
 # CHAT_FRAME_RATE_PER_SECOND. A frame over the budget is answered `rate_limited` and not handled.
-CHAT_FRAME_RATE_PER_SECOND = float(os.environ.get("CHAT_FRAME_RATE_PER_SECOND", "20"))
+CHAT_FRAME_RATE_PER_SECOND = env_float("CHAT_FRAME_RATE_PER_SECOND", 20.0)
 CHAT_FRAME_BURST = env_int("CHAT_FRAME_BURST", 40)
 # Open WebSockets one account may hold at once (rooms, tabs and the moderator socket, across processes);
 # one more is accepted and closed with 4429.
@@ -210,14 +251,14 @@ CHAT_REPLAY_LIMIT = env_int("CHAT_REPLAY_LIMIT", 500)
 CHAT_HISTORY_PAGE_MAX = 100
 # A reconnecting client is told of hides and approvals of messages it already had, this far back.
 CHAT_CHANGES_WINDOW_SECONDS = env_int("CHAT_CHANGES_WINDOW_SECONDS", 7 * 24 * 3600)
-CHAT_PRESENCE_THROTTLE_SECONDS = float(os.environ.get("CHAT_PRESENCE_THROTTLE_SECONDS", "1.0"))
+CHAT_PRESENCE_THROTTLE_SECONDS = env_float("CHAT_PRESENCE_THROTTLE_SECONDS", 1.0)
 CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
 CHAT_REPORT_REASON_MAX_CHARS = 500
 # Revealing who is behind an alias needs a second moderator's approval, except for escalations at or
 # above this level (0: always needs a second moderator).
 REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL = env_int("REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL", 3)
 # How often each process checks whether moderation rules were edited (seconds).
-CHAT_RULES_REFRESH_SECONDS = float(os.environ.get("CHAT_RULES_REFRESH_SECONDS", "2"))
+CHAT_RULES_REFRESH_SECONDS = env_float("CHAT_RULES_REFRESH_SECONDS", 2.0)
 # Reports from this many different members hide a message until a moderator reviews it.
 CHAT_REPORTS_TO_HIDE = env_int("CHAT_REPORTS_TO_HIDE", 3)
 # Only reports from accounts at least this old count towards that: brand-new accounts (made in bulk to
@@ -274,7 +315,7 @@ SESSION_REMINDER_MINUTES = env_int("SESSION_REMINDER_MINUTES", 30)
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Where on-call staff open the queue (put in e-mails and webhook calls).
 DASHBOARD_URL = os.environ.get("DASHBOARD_URL", "http://127.0.0.1:8000/moderation/")
-WORKER_INTERVAL_SECONDS = float(os.environ.get("WORKER_INTERVAL_SECONDS", "5"))
+WORKER_INTERVAL_SECONDS = env_float("WORKER_INTERVAL_SECONDS", 5.0)
 
 # E-mail: Django's SMTP settings from the environment; printed to the console in development.
 EMAIL_BACKEND = os.environ.get(

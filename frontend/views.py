@@ -13,11 +13,11 @@ from rooms.models import Membership, Room
 @login_required
 def home(request):
     rooms = list(Room.objects.filter(is_active=True).order_by("title"))
-    now = timezone.now()
+    upcoming = sessions.next_sessions(rooms, timezone.now())
     for room in rooms:
-        upcoming = list(sessions.upcoming(room, now, limit=1))
-        room.next_session = sessions.occurrence_payload(upcoming[0]) if upcoming else None
-        room.next_session_at = upcoming[0].starts_at if upcoming else None
+        following = upcoming.get(room.pk)
+        room.next_session = sessions.occurrence_payload(following) if following else None
+        room.next_session_at = following.starts_at if following else None
     show_notice = request.user.safety_notice_accepted_at is None
     return render(request, "frontend/home.html", {"rooms": rooms, "show_notice": show_notice})
 

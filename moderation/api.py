@@ -6,7 +6,7 @@ Session auth with Django's CSRF protection (send the csrftoken cookie's value as
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from rooms.http import error_response, json_body, protocol_error_response
+from rooms.http import error_response, json_body, not_logged_in_response, protocol_error_response
 from rooms.protocol import BAD_REQUEST, FORBIDDEN, ProtocolError, int_field, typed_field
 
 from . import services
@@ -18,7 +18,7 @@ AUDIT_PAGE = 200
 
 def _moderator_or_error(request):
     if not request.user.is_authenticated:
-        return error_response(401, FORBIDDEN, "log in first")
+        return not_logged_in_response()
     if not request.user.is_moderator:
         return error_response(403, FORBIDDEN, "moderators only")
     return None
@@ -83,7 +83,7 @@ def room_tool(request, slug: str):
     {"type": "message.pin", "seq": int} (0 unpins).
     """
     if not request.user.is_authenticated:
-        return error_response(401, FORBIDDEN, "log in first")
+        return not_logged_in_response()
     try:
         data = json_body(request)
         kind = data.get("type")

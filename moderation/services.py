@@ -7,10 +7,14 @@ frame built here.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import BigIntegerField, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rooms import protocol, sessions
@@ -28,10 +32,59 @@ MAX_MUTE_MINUTES = 60 * 24 * 30
 MAX_SLOW_MODE_SECONDS = 3600
 
 
+# Where prefetch_message_context leaves a message's context (as Django's prefetch_related leaves related rows).
+_PREFETCHED_CONTEXT = "_prefetched_moderation_context"
+# Messages whose context one query reads: keeps the query's OR of windows within SQLite's expression depth.
+CONTEXT_PREFETCH_BATCH = 200
+
+
+def _earlier_visible(room_id: int, seq: int):
+    return Message.objects.filter(room_id=room_id, seq__lt=seq, state=MessageState.VISIBLE)
+
+
 def message_context(message: Message) -> list[dict]:
-    """Return the visible messages just before ``message`` in its room, oldest first."""
-    earlier = Message.objects.filter(room_id=message.room_id, seq__lt=message.seq, state=MessageState.VISIBLE)
+    """Return the visible messages just before ``message`` in its room, oldest first.
+
+    One query, or none when ``prefetch_message_context`` already loaded it.
+    """
+    prefetched = getattr(message, _PREFETCHED_CONTEXT, None)
+    if prefetched is not None:
+        return prefetched
+    earlier = _earlier_visible(message.room_id, message.seq)
     return [protocol.message_payload(m) for m in reversed(earlier.order_by("-seq")[:CONTEXT_BEFORE])]
+
+
+def _context_window(room_id: int, seq: int) -> Q:
+    """Return the condition for the seqs of the room from the CONTEXT_BEFORE-th visible message before ``seq``."""
+    nth_before = _earlier_visible(room_id, seq).order_by("-seq").values("seq")[CONTEXT_BEFORE - 1 : CONTEXT_BEFORE]
+    # Fewer visible messages than CONTEXT_BEFORE before this one: the window starts at the room's start.
+    first_seq = Coalesce(Subquery(nth_before), 0, output_field=BigIntegerField())
+    return Q(room_id=room_id, seq__lt=seq, seq__gte=first_seq)
+
+
+def prefetch_message_context(messages) -> None:
+    """Load the ``message_context`` of all ``messages`` in one query (per CONTEXT_PREFETCH_BATCH of them).
+
+    Each message's context is a window of its room: from the CONTEXT_BEFORE-th visible message before it (a
+    subquery on the (room, seq) index finds that seq) up to the message. The query reads those windows only.
+    """
+    messages = list(messages)
+    places = list(dict.fromkeys((m.room_id, m.seq) for m in messages))
+    found: dict[int, Message] = {}
+    for start in range(0, len(places), CONTEXT_PREFETCH_BATCH):
+        windows = Q()
+        for room_id, seq in places[start : start + CONTEXT_PREFETCH_BATCH]:
+            windows |= _context_window(room_id, seq)
+        found.update((row.pk, row) for row in Message.objects.filter(windows, state=MessageState.VISIBLE))
+    rows_by_room: dict[int, list[Message]] = defaultdict(list)
+    for row in sorted(found.values(), key=lambda row: row.seq):
+        rows_by_room[row.room_id].append(row)
+    for message in messages:
+        rows = rows_by_room[message.room_id]
+        # Every row of this room's windows is visible: the CONTEXT_BEFORE just before the message are its context.
+        end = bisect_left([row.seq for row in rows], message.seq)
+        earlier = rows[max(0, end - CONTEXT_BEFORE) : end]
+        setattr(message, _PREFETCHED_CONTEXT, [protocol.message_payload(m) for m in earlier])
 
 
 def _room_payload(room: Room) -> dict:
@@ -96,7 +149,7 @@ def record_decision(message: Message, decision: pipeline.Decision) -> None:
         level = decision.other_level if about_other else decision.crisis_level
         escalation = Escalation.objects.create(
             message=message,
-            room_id=message.room_id,
+            room=message.room,  # the sender's locked row: escalation_payload reads it
             level=level,
             about_other=about_other,
             rules=list(decision.rules),
@@ -135,17 +188,18 @@ def record_report(message: Message, reports_to_hide: int, established_before: da
 def queue_snapshot() -> dict:
     """Return the ``queue.snapshot`` frame: open and acknowledged escalations (highest level, then oldest, first)
     and open flags (oldest first)."""
-    escalations = (
+    escalations = list(
         Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
         .select_related("message__author", "room")
         .order_by("-level", "created_at")
     )
-    flags = (
+    flags = list(
         Flag.objects.filter(status=FlagStatus.OPEN)
         .select_related("message__author", "room")
         .prefetch_related("message__reports")
         .order_by("created_at")
     )
+    prefetch_message_context([item.message for item in (*escalations, *flags)])
     return {
         "type": "queue.snapshot",
         "escalations": [escalation_payload(e) for e in escalations],
@@ -317,6 +371,12 @@ def _to_member(membership: Membership, event: dict) -> None:
 
 @transaction.atomic
 def do_warn_member(moderator, room_slug: str, alias: str, reason: str) -> Membership:
+    """Send a warning with its reason to one member of a room (their sockets there only), and audit it.
+
+    Precondition: ``reason`` is at most REASON_MAX_CHARS (the consumer checks it). Raise ProtocolError:
+    FORBIDDEN unless ``moderator`` is a moderator, BAD_REQUEST for a blank reason, NOT_FOUND for an unknown
+    room or alias.
+    """
     check_moderator(moderator)
     if not reason.strip():
         raise ProtocolError(BAD_REQUEST, "a warning needs a reason the member will read")
@@ -329,6 +389,12 @@ def do_warn_member(moderator, room_slug: str, alias: str, reason: str) -> Member
 
 @transaction.atomic
 def do_mute_member(moderator, room_slug: str, alias: str, minutes: int, reason: str) -> Membership:
+    """Stop a member posting in a room for ``minutes`` from now (they can still read), tell them, and audit it.
+
+    Precondition: ``reason`` (may be empty) is at most REASON_MAX_CHARS (the consumer checks it). Raise
+    ProtocolError: FORBIDDEN unless ``moderator`` is a moderator or when muting a moderator, BAD_REQUEST for
+    minutes outside 1..MAX_MUTE_MINUTES, NOT_FOUND for an unknown room or alias.
+    """
     check_moderator(moderator)
     if not (1 <= minutes <= MAX_MUTE_MINUTES):
         raise ProtocolError(BAD_REQUEST, f"minutes must be between 1 and {MAX_MUTE_MINUTES}")
@@ -370,6 +436,11 @@ def check_room_staff(user, room: Room) -> None:
 
 @transaction.atomic
 def do_set_slow_mode(user, room_slug: str, seconds: int) -> Room:
+    """Set the least time between two messages of one member of a room (0 turns slow mode off); tell the room.
+
+    Precondition: ``seconds`` is an int. Raise ProtocolError: NOT_FOUND for an unknown room, FORBIDDEN unless
+    ``user`` is a moderator or one of the room's facilitators, BAD_REQUEST outside 0..MAX_SLOW_MODE_SECONDS.
+    """
     room = _room(room_slug)
     check_room_staff(user, room)
     if not (0 <= seconds <= MAX_SLOW_MODE_SECONDS):

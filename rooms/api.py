@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from . import services, sessions
 from .calendar import room_feed, user_feed
-from .http import error_response
+from .http import error_response, not_logged_in_response
 from .models import CalendarToken, Membership, Room
 from .presence import presence
 from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND
@@ -41,13 +41,8 @@ async def room_list(request):
 
 
 def _next_sessions(rooms) -> dict:
-    now = timezone.now()
-    found = {}
-    for room in rooms:
-        upcoming = list(sessions.upcoming(room, now, limit=1))
-        if upcoming:
-            found[room.pk] = sessions.occurrence_payload(upcoming[0])
-    return found
+    found = sessions.next_sessions(rooms, timezone.now())
+    return {room_id: sessions.occurrence_payload(occurrence) for room_id, occurrence in found.items()}
 
 
 def _int_param(request, name: str, minimum: int) -> int | None:
@@ -63,7 +58,7 @@ def _int_param(request, name: str, minimum: int) -> int | None:
 def room_messages(request, slug: str):
     """Return messages of a room: the latest page, or a page before ``before_seq`` / after ``after_seq``."""
     if not request.user.is_authenticated:
-        return error_response(401, FORBIDDEN, "log in first")
+        return not_logged_in_response()
     try:
         room = services.get_room(slug)
     except services.RoomNotFound:

@@ -99,7 +99,7 @@ class RoomConsumer(ChatConsumer):
             return  # closing: ignore anything that raced in
         client_id = None
         try:
-            frame = parse_frame(text_data, bytes_data)
+            frame = parse_frame(text_data)  # binary frames (text_data None) are refused there
             if isinstance(frame, SendMessage):
                 client_id = frame.client_id
                 await self.send_message(frame)

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
-from .protocol import FORBIDDEN, NOT_FOUND, TOO_LONG, ProtocolError, decode_json_object
+from .protocol import FORBIDDEN, NOT_FOUND, NOT_LOGGED_IN, TOO_LONG, ProtocolError, decode_json_object
 
 # The HTTP status for an error code; every other code a client can cause is a 400.
-STATUS_FOR_CODE = {FORBIDDEN: 403, NOT_FOUND: 404}
+STATUS_FOR_CODE = {NOT_LOGGED_IN: 401, FORBIDDEN: 403, NOT_FOUND: 404}
 
 
 def error_response(status: int, code: str, detail: str, field: str | None = None) -> JsonResponse:
@@ -22,6 +22,11 @@ def error_response(status: int, code: str, detail: str, field: str | None = None
     if field:
         body["field"] = field
     return JsonResponse(body, status=status)
+
+
+def not_logged_in_response() -> JsonResponse:
+    """Return the 401 answer of an endpoint that needs a signed-in user."""
+    return error_response(401, NOT_LOGGED_IN, "log in first")
 
 
 def protocol_error_response(error: ProtocolError) -> JsonResponse:

@@ -14,7 +14,8 @@ from django.conf import settings
 
 PROTOCOL_VERSION = 1
 
-# Error codes a client can cause. Each has a test in tests/rooms/test_protocol.py or test_consumer.py.
+# Error codes a client can cause. Each has a test in tests/rooms/test_protocol.py or test_consumer.py
+# (not_logged_in, HTTP only: tests/chatserver/test_http.py).
 BAD_REQUEST = "bad_request"  # not JSON, binary, unknown type, missing or wrongly typed field
 TOO_LONG = "too_long"  # body over CHAT_MAX_MESSAGE_CHARS, or a frame over CHAT_MAX_FRAME_BYTES
 # More than CHAT_RATE_LIMIT_MESSAGES in CHAT_RATE_LIMIT_SECONDS, or a socket over its frame budget
@@ -25,7 +26,19 @@ MUTED = "muted"  # the member is muted in this room for now
 ROOM_CLOSED = "room_closed"  # the room is not open for posting
 NOT_FOUND = "not_found"  # the frame names a message that does not exist in this room
 NOT_YOUR_TURN = "not_your_turn"  # a sharing circle is running and someone else holds the turn
-ERROR_CODES = (BAD_REQUEST, TOO_LONG, RATE_LIMITED, FORBIDDEN, MUTED, ROOM_CLOSED, NOT_FOUND, NOT_YOUR_TURN)
+# HTTP only, with status 401: the endpoint needs a signed-in user (a socket is closed with 4401 instead).
+NOT_LOGGED_IN = "not_logged_in"
+ERROR_CODES = (
+    BAD_REQUEST,
+    TOO_LONG,
+    RATE_LIMITED,
+    FORBIDDEN,
+    MUTED,
+    ROOM_CLOSED,
+    NOT_FOUND,
+    NOT_YOUR_TURN,
+    NOT_LOGGED_IN,
+)
 CIRCLE_ACTIONS = ("circle.start", "circle.stop", "hand.raise", "hand.lower", "turn.give", "turn.pass")
 
 # WebSocket close codes sent after accepting, so that browsers can read them.
@@ -182,8 +195,11 @@ def client_id_of(text: str | None) -> str | None:
     return _echoable_client_id(data) if kind == "message.send" else None
 
 
-def parse_frame(text: str | None, binary: bytes | None = None) -> ClientFrame:
-    """Return the typed frame for one WebSocket message, or raise ProtocolError."""
+def parse_frame(text: str | None) -> ClientFrame:
+    """Return the typed frame for one WebSocket message, or raise ProtocolError.
+
+    ``text`` is the message's text; None (a binary message, which has none) is ``bad_request``.
+    """
     kind, data = decode_object(text)
 
     if kind == "message.send":

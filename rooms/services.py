@@ -371,11 +371,12 @@ def pinned_message_payload(room: Room) -> dict | None:
 def join_snapshot(membership: Membership, after_seq: int | None, online: int) -> dict:
     """Return the ``room.joined`` frame for a member who just connected.
 
-    Precondition: ``membership.room`` and ``membership.user`` are loaded. The room's ``last_seq`` is read
-    fresh, after the caller joined the room's group, so no message falls between history and live frames.
+    Precondition: ``membership.user`` is loaded. The room is read fresh (its ``last_seq`` after the caller
+    joined the room's group, so no message falls between history and live frames), in one query with its
+    pinned message and circle speaker.
     """
-    room = membership.room
-    room.last_seq = Room.objects.values_list("last_seq", flat=True).get(pk=room.pk)
+    room = Room.objects.select_related("pinned_message", "circle_speaker__user").get(pk=membership.room_id)
+    membership.room = room
     frame = {
         "type": "room.joined",
         "protocol": protocol.PROTOCOL_VERSION,

@@ -1,7 +1,7 @@
 """HTTP JSON for group sessions: list and schedule a room's sessions, RSVP and cancel.
 
-Errors use the WebSocket error shape plus ``field`` for schedule problems, so a form can show the
-message next to the right input.
+Errors use the WebSocket error shape plus ``field`` for session problems (``sessions.SessionError``), so a
+form can show the message next to the right input.
 """
 
 from datetime import date, datetime
@@ -13,18 +13,20 @@ from django.views.decorators.http import require_http_methods
 from moderation.services import check_room_staff
 
 from . import services, sessions
-from .http import error_response, json_body, protocol_error_response
+from .http import error_response, json_body, not_logged_in_response, protocol_error_response
 from .models import SessionOccurrence
-from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ProtocolError
+from .protocol import BAD_REQUEST, NOT_FOUND, ProtocolError
 
 
 def _local_datetime(data: dict, name: str) -> datetime:
     try:
         value = datetime.fromisoformat(str(data[name]))
     except (KeyError, ValueError):
-        raise sessions.ScheduleError(name, f"'{name}' must be a local date and time like 2027-10-21T19:00") from None
+        raise sessions.SessionFieldError(
+            name, f"'{name}' must be a local date and time like 2027-10-21T19:00"
+        ) from None
     if value.tzinfo is not None:
-        raise sessions.ScheduleError(name, f"'{name}' is a local wall-clock time: leave out the UTC offset")
+        raise sessions.SessionFieldError(name, f"'{name}' is a local wall-clock time: leave out the UTC offset")
     return value
 
 
@@ -34,12 +36,12 @@ def _series_request(data: dict, room, user) -> sessions.SeriesRequest:
     try:
         weekly_until = date.fromisoformat(until) if until else None
     except (TypeError, ValueError):
-        raise sessions.ScheduleError("weekly_until", "'weekly_until' must be a date like 2027-12-31") from None
+        raise sessions.SessionFieldError("weekly_until", "'weekly_until' must be a date like 2027-12-31") from None
     if data.get("repeat") == "weekly" and weekly_until is None:
         raise sessions.ScheduleError("weekly_until", "a weekly series needs an end date")
     capacity = data.get("capacity")
     if not isinstance(capacity, int) or isinstance(capacity, bool):
-        raise sessions.ScheduleError("capacity", "'capacity' must be a whole number")
+        raise sessions.SessionFieldError("capacity", "'capacity' must be a whole number")
     return sessions.SeriesRequest(
         room=room,
         title=data.get("title", ""),  # checked (text, length) by check_series
@@ -57,7 +59,7 @@ def _series_request(data: dict, room, user) -> sessions.SeriesRequest:
 @require_http_methods(["GET", "POST"])
 def room_sessions(request, slug: str):
     if not request.user.is_authenticated:
-        return error_response(401, FORBIDDEN, "log in first")
+        return not_logged_in_response()
     try:
         room = services.get_room(slug)
     except services.RoomNotFound:
@@ -84,7 +86,7 @@ def room_sessions(request, slug: str):
         series = sessions.do_create_series(_series_request(data, room, request.user), now)
     except ProtocolError as error:
         return protocol_error_response(error)
-    except sessions.ScheduleError as error:
+    except sessions.SessionError as error:
         return error_response(400, BAD_REQUEST, error.message, error.field)
     occurrences = sessions.with_details(series.occurrences.all())
     return JsonResponse(
@@ -96,7 +98,7 @@ def room_sessions(request, slug: str):
 @require_http_methods(["POST", "DELETE"])
 def rsvp(request, occurrence_id: int):
     if not request.user.is_authenticated:
-        return error_response(401, FORBIDDEN, "log in first")
+        return not_logged_in_response()
     if not SessionOccurrence.objects.filter(pk=occurrence_id).exists():
         return error_response(404, NOT_FOUND, "no such session")
     try:
@@ -106,7 +108,7 @@ def rsvp(request, occurrence_id: int):
             sessions.do_cancel_rsvp(request.user, occurrence_id)
     except ProtocolError as error:
         return protocol_error_response(error)
-    except sessions.ScheduleError as error:
+    except sessions.SessionError as error:
         return error_response(400, BAD_REQUEST, error.message, error.field)
     occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)
     return JsonResponse(sessions.occurrence_payload(occurrence, request.user))
@@ -115,7 +117,7 @@ def rsvp(request, occurrence_id: int):
 def _staff_occurrence(request, occurrence_id: int):
     """Return (occurrence, None) if the user runs its room, else (None, error response)."""
     if not request.user.is_authenticated:
-        return None, error_response(401, FORBIDDEN, "log in first")
+        return None, not_logged_in_response()
     occurrence = SessionOccurrence.objects.select_related("series__room").filter(pk=occurrence_id).first()
     if occurrence is None:
         return None, error_response(404, NOT_FOUND, "no such session")
@@ -158,7 +160,7 @@ def manage_session(request, occurrence_id: int, action: str):
             return error_response(404, NOT_FOUND, "unknown action")
     except ProtocolError as error:
         return protocol_error_response(error)
-    except sessions.ScheduleError as error:
+    except sessions.SessionError as error:
         return error_response(400, BAD_REQUEST, error.message, error.field)
     occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)
     return JsonResponse(sessions.occurrence_payload(occurrence, staff=True))

@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 
 from chatserver.models import User
 from moderation.models import Escalation, Flag
@@ -27,13 +28,29 @@ MAX_CO_FACILITATORS = 4
 MAX_TITLE_CHARS = SessionSeries._meta.get_field("title").max_length
 
 
-class ScheduleError(ValueError):
-    """A schedule that cannot be accepted; ``field`` names the input it is about."""
+class SessionError(ValueError):
+    """A session request that cannot be accepted; ``field`` names the input it is about.
+
+    The HTTP API answers every kind with 400 ``bad_request`` and the field, so a form can show the message next
+    to the right input.
+    """
 
     def __init__(self, field_name: str, message: str):
         super().__init__(message)
         self.field = field_name
         self.message = message
+
+
+class ScheduleError(SessionError):
+    """A schedule that breaks a rule: times, length, capacity, title, or who runs it."""
+
+
+class SessionFieldError(SessionError):
+    """A request field that is missing, of the wrong type or in the wrong format (before any rule applies)."""
+
+
+class RsvpError(SessionError):
+    """A sign-up that cannot be taken (the session was cancelled)."""
 
 
 @dataclass
@@ -68,9 +85,12 @@ def _aware(local: datetime, zone: ZoneInfo) -> datetime:
 
 
 def check_title(value) -> str:
-    """Return the title without surrounding spaces, or raise ScheduleError: one line of 1-120 characters."""
+    """Return the title without surrounding spaces: one line of 1-120 characters (else ScheduleError).
+
+    Raise SessionFieldError for a title that is not text.
+    """
     if not isinstance(value, str):
-        raise ScheduleError("title", "'title' must be text")
+        raise SessionFieldError("title", "'title' must be text")
     title = value.strip()
     if not title:
         raise ScheduleError("title", "a session needs a title")
@@ -114,12 +134,13 @@ def check_series(request: SeriesRequest, now: datetime) -> list[tuple[datetime, 
 def check_co_facilitators(room: Room, facilitator: User, usernames) -> list[User]:
     """Return the users named as co-facilitators; each must be one of the room's facilitators (or mentors).
 
-    ``usernames`` comes straight from a request: None means none, anything but a list of strings is refused.
+    ``usernames`` comes straight from a request: None means none, anything but a list of strings is refused
+    (SessionFieldError); a name who does not run the room is a ScheduleError.
     """
     if usernames is None:
         return []
     if not isinstance(usernames, list) or not all(isinstance(name, str) for name in usernames):
-        raise ScheduleError("co_facilitators", "'co_facilitators' must be a list of usernames")
+        raise SessionFieldError("co_facilitators", "'co_facilitators' must be a list of usernames")
     names = [name for name in dict.fromkeys(n.strip() for n in usernames) if name and name != facilitator.username]
     if len(names) > MAX_CO_FACILITATORS:
         raise ScheduleError("co_facilitators", f"a session has at most {MAX_CO_FACILITATORS} co-facilitators")
@@ -187,13 +208,13 @@ def do_set_capacity(series: SessionSeries, capacity: int) -> None:
 def do_rsvp(user: User, occurrence_id: int) -> Rsvp:
     """Sign up: going while seats are left, else on the waitlist (in order). Signing up twice changes nothing.
 
-    Raise ProtocolError(FORBIDDEN) for a member banned from the session's room.
+    Raise ProtocolError(FORBIDDEN) for a member banned from the session's room, RsvpError for a cancelled session.
     """
     occurrence = SessionOccurrence.objects.select_for_update().select_related("series").get(pk=occurrence_id)
     if Membership.objects.filter(user=user, room_id=occurrence.series.room_id, is_banned=True).exists():
         raise ProtocolError(FORBIDDEN, "you are banned from this room, so you cannot join its sessions")
     if occurrence.cancelled:
-        raise ScheduleError("occurrence", "this session was cancelled")
+        raise RsvpError("occurrence", "this session was cancelled")
     existing = Rsvp.objects.filter(occurrence=occurrence, user=user).first()
     if existing is not None:
         return existing
@@ -268,6 +289,25 @@ def upcoming(room: Room, now: datetime, limit: int = 20):
     return with_details(
         SessionOccurrence.objects.filter(series__room=room, ends_at__gt=now, cancelled=False)
     ).order_by("starts_at")[:limit]
+
+
+def next_sessions(rooms, now: datetime) -> dict[int, SessionOccurrence]:
+    """Return each room's soonest occurrence that has not ended (``upcoming(room, now, limit=1)``), by room id.
+
+    One query for all the rooms (plus the fixed ones of ``with_details``): the room directory lists every room.
+    """
+    room_ids = [room.pk for room in rooms]
+    if not room_ids:
+        return {}
+    soonest_first = Window(
+        RowNumber(), partition_by=F("series__room_id"), order_by=(F("starts_at").asc(), F("pk").asc())
+    )
+    firsts = with_details(
+        SessionOccurrence.objects.filter(series__room_id__in=room_ids, ends_at__gt=now, cancelled=False)
+        .annotate(place=soonest_first)
+        .filter(place=1)
+    )
+    return {occurrence.series.room_id: occurrence for occurrence in firsts}
 
 
 def recent_and_upcoming(room: Room, now: datetime, days: int = 7, limit: int = 40):
@@ -383,7 +423,7 @@ def do_edit_series(series: SessionSeries, now: datetime, **changes) -> SessionSe
     if "capacity" in changes:
         capacity = changes["capacity"]
         if not isinstance(capacity, int) or isinstance(capacity, bool):
-            raise ScheduleError("capacity", "'capacity' must be a whole number")
+            raise SessionFieldError("capacity", "'capacity' must be a whole number")
         do_set_capacity(series, capacity)
     if "title" in changes:
         series.title = check_title(changes["title"])

@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from chatserver.settings import env_bool, env_float, env_int
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD_KEY = "tk2-9Qv_Lr8mWp4Zx7Nc1Bd6Hf3Js0Ky5Tg8Ue2Ao7Ri4Sl1Mn9Pq"  # 53 characters, only ever used in tests
@@ -100,3 +103,65 @@ def test_https_settings_are_on_in_production_off_in_development_and_configurable
     assert chosen["SECURE_HSTS_SECONDS"] == 600 and chosen["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
     assert chosen["SECURE_HSTS_PRELOAD"] is True
     assert chosen["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_SCHEME", "https"]
+
+
+# --- Typed variables: a value that cannot be read stops start-up, naming the variable ------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECURE_COOKIES", "ture"),  # a typo must not quietly turn Secure cookies off
+        ("DEBUG", "maybe"),
+        ("CHAT_MAX_MESSAGE_CHARS", "4k"),
+        ("CHAT_FRAME_RATE_PER_SECOND", "fast"),
+    ],
+)
+def test_an_unreadable_typed_setting_stops_start_up_naming_the_variable(name, value):
+    result = start(**{**PRODUCTION_ENV, name: value})
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr
+    assert f"{name} must be" in result.stderr and repr(value) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True),
+        (" YES ", True),
+        ("on", True),
+        ("1", True),
+        ("false", False),
+        ("No", False),
+        ("off", False),
+        ("0", False),
+        ("", None),
+    ],
+)
+def test_env_bool_reads_the_usual_words_and_empty_means_the_default(monkeypatch, value, expected):
+    monkeypatch.setenv("MEDPEER_TEST_FLAG", value)
+    assert env_bool("MEDPEER_TEST_FLAG", True) is (True if expected is None else expected)
+    assert env_bool("MEDPEER_TEST_FLAG", False) is (False if expected is None else expected)
+
+
+@pytest.mark.parametrize("value", ["ture", "y", "2", "enabled", "false!"])
+def test_env_bool_refuses_any_other_word(monkeypatch, value):
+    monkeypatch.setenv("MEDPEER_TEST_FLAG", value)
+    with pytest.raises(ImproperlyConfigured, match=f"MEDPEER_TEST_FLAG must be .*{re.escape(repr(value))}"):
+        env_bool("MEDPEER_TEST_FLAG", True)
+
+
+def test_env_int_and_env_float_name_the_variable(monkeypatch):
+    monkeypatch.delenv("MEDPEER_TEST_NUMBER", raising=False)
+    assert env_int("MEDPEER_TEST_NUMBER", 7) == 7 and env_float("MEDPEER_TEST_NUMBER", 0.5) == 0.5
+    monkeypatch.setenv("MEDPEER_TEST_NUMBER", "42")
+    assert env_int("MEDPEER_TEST_NUMBER", 7) == 42 and env_float("MEDPEER_TEST_NUMBER", 0.5) == 42.0
+    monkeypatch.setenv("MEDPEER_TEST_NUMBER", "0.25")
+    assert env_float("MEDPEER_TEST_NUMBER", 0.5) == 0.25
+    with pytest.raises(
+        ImproperlyConfigured, match=re.escape("MEDPEER_TEST_NUMBER must be a whole number, not '0.25'")
+    ):
+        env_int("MEDPEER_TEST_NUMBER", 7)
+    for bad in ("fast", "nan", "inf", "1,5"):
+        monkeypatch.setenv("MEDPEER_TEST_NUMBER", bad)
+        with pytest.raises(ImproperlyConfigured, match=f"MEDPEER_TEST_NUMBER must be a number .*'{bad}'"):
+            env_float("MEDPEER_TEST_NUMBER", 0.5)

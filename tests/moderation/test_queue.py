@@ -182,6 +182,7 @@ async def test_hold_policy_keeps_level_three_out_of_the_room(setup, settings):
     assert not [f for f in await frames_within(setup["peer"]) if f["type"] == "message"]
     ack = await say(setup["student"], CRISIS, "passive")
     assert ack["status"] == "delivered", "levels below the hold level still reach peers"
+    assert (await receive_until(setup["peer"], "message"))["seq"] == ack["seq"]
 
 
 async def test_crisis_message_with_personal_details_is_escalated_and_still_held(setup):
@@ -190,6 +191,9 @@ async def test_crisis_message_with_personal_details_is_escalated_and_still_held(
     assert (await receive_until(setup["student"], "support"))["level"] >= 1
     assert (await receive_until(setup["mod"], "escalation.new"))["escalation"]["message"]["state"] == "held"
     assert not [f for f in await frames_within(setup["peer"]) if f["type"] == "message"]
+    after = await say(setup["student"], "anyone want coffee before rounds?", "after")
+    assert after["status"] == "delivered"
+    assert (await receive_until(setup["peer"], "message"))["seq"] == after["seq"], "the peer gets the room's messages"
 
 
 async def test_reports_become_a_flag_and_three_reporters_hide_the_message(setup, make_user, connect):

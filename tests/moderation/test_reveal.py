@@ -35,7 +35,11 @@ async def test_level_three_reveals_at_once_to_the_requester_only(scene):
     revealed = await receive_until(scene["m1"], "identity.revealed")
     assert revealed["alias"] == scene["alias"]
     assert revealed["identity"] == {"username": "s.okafor", "name": "Sade Okafor", "email": "s.okafor@example.edu"}
-    assert not [f for f in await frames_within(scene["m2"]) if "Okafor" in str(f)], "only the requester learns it"
+    # Then a push to every moderator: the other moderator gets that, and nothing naming the student before it.
+    await act(scene["m1"], {"type": "escalation.ack", "id": escalation.pk})
+    frames = await frames_within(scene["m2"])
+    assert "escalation.updated" in [f["type"] for f in frames], "the other moderator's socket gets the queue's pushes"
+    assert not [f for f in frames if "Okafor" in str(f)], "only the requester learns it"
     assert await sync_to_async(AuditEntry.objects.filter(action="identity.reveal").count)() == 1
 
 

@@ -76,7 +76,9 @@ async def test_message_does_not_reach_another_room(room, make_room, alice, bob, 
     b = await connect(bob, other.slug)
     await b.receive_json_from()
     await send(a, "only for burnout", "m-1")
-    assert [f for f in await frames_within(b) if f["type"] == "message"] == []
+    await send(b, "only for exam-stress", "m-2")
+    # Bob gets his own room's message, and not the other room's before it.
+    assert [f["body"] for f in await frames_within(b) if f["type"] == "message"] == ["only for exam-stress"]
 
 
 async def test_same_client_id_twice_gets_same_ack_and_creates_nothing(room, alice, connect):

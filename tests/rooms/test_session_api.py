@@ -386,3 +386,25 @@ def test_a_ban_gives_up_the_members_seats_in_upcoming_sessions(make_room, make_u
     assert list(Rsvp.objects.values_list("user", "status")) == [(waiting.pk, "going")], (
         "no reminder or calendar entry for a room they cannot enter; the seat goes to the waitlist"
     )
+
+
+def test_rsvp_and_field_errors_are_400_bad_request_naming_the_field(room_with_facilitator, make_user):
+    _room, client = room_with_facilitator
+    created = post(client, WEEKLY).json()["sessions"]
+    assert _action(client, created[0]["id"], "cancel").status_code == 200
+    student = Client()
+    student.force_login(make_user())
+    refused = student.post(f"/api/sessions/{created[0]['id']}/rsvp/")
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "type": "error",
+        "code": "bad_request",
+        "detail": "this session was cancelled",
+        "field": "occurrence",
+    }
+    for body, field in (({"title": 42}, "title"), ({"co_facilitators": "alice"}, "co_facilitators")):
+        response = post(client, {**WEEKLY, **body})
+        assert response.status_code == 400 and response.json()["code"] == "bad_request"
+        assert response.json()["field"] == field
+    edit = _action(client, created[1]["id"], "edit", {"capacity": "lots"})
+    assert edit.status_code == 400 and edit.json()["field"] == "capacity" and edit.json()["code"] == "bad_request"

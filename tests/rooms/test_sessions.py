@@ -10,7 +10,7 @@ from icalendar import Calendar
 from rooms import sessions
 from rooms.calendar import calendar_token
 from rooms.models import Rsvp, SessionOccurrence
-from rooms.sessions import ScheduleError, SeriesRequest
+from rooms.sessions import RsvpError, ScheduleError, SeriesRequest, SessionError, SessionFieldError
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +133,29 @@ def test_personal_feed_lives_at_a_secret_url_that_can_be_reset(request_for, make
     assert new_token != token
     assert anonymous_browser.get(f"/calendar/u/{token}.ics").status_code == 404
     assert anonymous_browser.get(f"/calendar/u/{new_token}.ics").status_code == 200
+
+
+def test_signing_up_for_a_cancelled_session_is_an_rsvp_error_not_a_schedule_error(request_for, make_user):
+    occurrence = sessions.do_create_series(request_for(), NOW).occurrences.get()
+    occurrence.cancelled = True
+    occurrence.save()
+    with pytest.raises(RsvpError) as caught:
+        sessions.do_rsvp(make_user(), occurrence.pk)
+    assert not isinstance(caught.value, ScheduleError) and isinstance(caught.value, SessionError)
+    assert caught.value.field == "occurrence" and caught.value.message == "this session was cancelled"
+    assert not Rsvp.objects.exists()
+
+
+def test_fields_of_the_wrong_type_are_field_errors_not_schedule_errors(request_for, make_room, make_user):
+    room = make_room()
+    with pytest.raises(SessionFieldError, match="'title' must be text") as caught:
+        sessions.check_title(42)
+    assert caught.value.field == "title" and not isinstance(caught.value, ScheduleError)
+    with pytest.raises(SessionFieldError, match="must be a list of usernames") as caught:
+        sessions.check_co_facilitators(room, make_user(role="facilitator"), "alice")
+    assert caught.value.field == "co_facilitators"
+    series = sessions.do_create_series(request_for(), NOW)
+    with pytest.raises(SessionFieldError, match="whole number"):
+        sessions.do_edit_series(series, NOW, capacity="lots")
+    with pytest.raises(ScheduleError, match="a session needs a title"):
+        sessions.check_title("   ")
