@@ -28,22 +28,25 @@ function button(label, onClick) {
   return b;
 }
 
+// The author is named as the room showed the message (alias or name) and acted on by the message's seq:
+// the alias of someone who posted under their name is never shown here.
 function memberActions(item, contextKey) {
   const room = item.room.slug;
-  const alias = item.alias;
+  const seq = item.message.seq;
+  const who = item.message.author.name;
   const box = el("div", "actions member-actions");
-  box.append(el("span", "meta", `${alias}: `));
+  box.append(el("span", "meta", `${who}: `));
   box.append(button("Warn…", () => {
-    const reason = window.prompt(`Warning for ${alias} (they will read this):`);
-    if (reason && reason.trim()) act({ type: "user.warn", room, alias, reason: reason.trim() });
+    const reason = window.prompt(`Warning for ${who} (they will read this):`);
+    if (reason && reason.trim()) act({ type: "user.warn", room, seq, reason: reason.trim() });
   }));
   box.append(button("Mute…", () => {
-    const minutes = Number(window.prompt(`Mute ${alias} for how many minutes?`, "30"));
-    if (minutes > 0) act({ type: "user.mute", room, alias, minutes: Math.round(minutes), reason: "" });
+    const minutes = Number(window.prompt(`Mute ${who} for how many minutes?`, "30"));
+    if (minutes > 0) act({ type: "user.mute", room, seq, minutes: Math.round(minutes), reason: "" });
   }));
   box.append(button("Ban…", () => {
-    const reason = window.prompt(`Ban ${alias} from ${item.room.title}. Reason:`);
-    if (reason && reason.trim()) act({ type: "user.ban", room, alias, reason: reason.trim() });
+    const reason = window.prompt(`Ban ${who} from ${item.room.title}. Reason:`);
+    if (reason && reason.trim()) act({ type: "user.ban", room, seq, reason: reason.trim() });
   }));
   box.append(button("Reveal identity…", () => openReveal(item, contextKey)));
   return box;
@@ -52,7 +55,7 @@ function memberActions(item, contextKey) {
 function messageBlock(item) {
   const block = el("div", "queue-message");
   for (const m of item.context) block.append(el("p", "context", `${m.author.name}: ${m.body}`));
-  block.append(el("p", "flagged", `${item.alias}: ${item.message.body}`));
+  block.append(el("p", "flagged", `${item.message.author.name}: ${item.message.body}`));
   return block;
 }
 
@@ -125,7 +128,7 @@ const revealReason = document.getElementById("reveal-reason");
 let revealTarget = null;
 function openReveal(item, contextKey) {
   revealTarget = { [contextKey]: item.id };
-  document.getElementById("reveal-alias").textContent = item.alias;
+  document.getElementById("reveal-alias").textContent = item.message.author.name;
   revealReason.value = "";
   revealDialog.showModal();
 }
@@ -138,7 +141,7 @@ document.getElementById("reveal-form").addEventListener("submit", (event) => {
 // Pending reveals from other moderators wait for a second moderator's approval.
 function showRevealRequest(frame) {
   const li = el("li", "queue-item flag");
-  li.append(el("p", "", `Reveal requested for ${frame.alias} in ${frame.room}: "${frame.reason}"`));
+  li.append(el("p", "", `Reveal requested for ${frame.shown_as} in ${frame.room}: "${frame.reason}"`));
   li.append(button("Approve reveal", () => { act({ type: "identity.reveal.approve", request: frame.request }); li.remove(); }));
   flagList.prepend(li);
 }
