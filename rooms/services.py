@@ -23,6 +23,7 @@ from moderation.support import support_frame
 from . import circle, protocol, sessions
 from .aliases import pick_alias
 from .events import publish_on_commit
+from .identity import shown_name
 from .models import AnonymityPolicy, Membership, Message, MessageState, Report, Room
 from .protocol import FORBIDDEN, MUTED, NOT_FOUND, RATE_LIMITED, ROOM_CLOSED, ProtocolError
 
@@ -92,11 +93,6 @@ def do_join_room(user: User, room: Room) -> Membership:
     return membership
 
 
-def shown_name(membership: Membership) -> str:
-    """Return the name others see on this member's next message."""
-    return membership.alias if membership.is_anonymous else membership.user.display_name
-
-
 def identity_payload(membership: Membership) -> dict:
     return {"alias": membership.alias, "anonymous": membership.is_anonymous, "name": shown_name(membership)}
 
@@ -113,6 +109,7 @@ def do_set_identity(membership_id: int, anonymous: bool) -> Membership:
             detail = "this room requires posting under your alias"
         raise ProtocolError(FORBIDDEN, detail)
     if membership.is_anonymous != anonymous:
+        circle.check_may_switch_identity(membership)
         membership.is_anonymous = anonymous
         membership.save(update_fields=["is_anonymous"])
     return membership
