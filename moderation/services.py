@@ -454,10 +454,12 @@ def _reveal(request: RevealRequest, approver=None) -> None:
 
 @transaction.atomic
 def do_request_reveal(moderator, reason: str, escalation_id: int | None, flag_id: int | None) -> RevealRequest:
-    """Ask who is behind the alias of an escalated or flagged message.
+    """Ask who wrote an escalated or flagged message.
 
-    Revealed at once for escalations at REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL or above; otherwise it waits
-    for a second moderator. The identity is sent only to the requesting moderator's own sockets.
+    Revealed at once for escalations about the author's own risk at REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL or
+    above; otherwise it waits for a second moderator. An ``about_other`` escalation always waits: its level is
+    the risk of the person the author worried about, not the author's, so it cannot justify unmasking the
+    author on one moderator's word. The identity is sent only to the requesting moderator's own sockets.
     """
     check_moderator(moderator)
     if not reason.strip():
@@ -466,7 +468,8 @@ def do_request_reveal(moderator, reason: str, escalation_id: int | None, flag_id
         raise ProtocolError(BAD_REQUEST, "a reveal must name exactly one escalation or flag")
     if escalation_id is not None:
         context = _escalation(escalation_id, lock=False)
-        level = context.level
+        # The level that may waive the second moderator is the author's own risk, never someone else's.
+        level = 0 if context.about_other else context.level
     else:
         try:
             context = Flag.objects.select_related("message__author", "room").get(pk=flag_id)
