@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chatserver.models import User
+from chatserver.names import name_problems
 from moderation import pipeline, rule_store
 from moderation import services as moderation_services
 from moderation.support import support_frame
@@ -97,6 +98,24 @@ def identity_payload(membership: Membership) -> dict:
     return {"alias": membership.alias, "anonymous": membership.is_anonymous, "name": shown_name(membership)}
 
 
+def check_name_may_be_shown(membership: Membership) -> None:
+    """Raise ProtocolError(FORBIDDEN) when the member's name would pass for a role badge or an alias in the room.
+
+    Names are checked where they are set (chatserver/names.py); this stops a name set before those checks, or
+    one equal to an alias an operator typed by hand, from appearing beside the room's aliases.
+    """
+    name = membership.user.display_name
+    problems = name_problems(name)
+    if not problems and Membership.objects.filter(room_id=membership.room_id, alias__iexact=name).exists():
+        problems = ["it is the alias of a member of this room."]
+    if problems:
+        raise ProtocolError(
+            FORBIDDEN,
+            f"your name cannot be shown in this room: {problems[0]} "
+            "Ask an operator to change it; until then you post under your alias.",
+        )
+
+
 def do_set_identity(membership_id: int, anonymous: bool) -> Membership:
     """Switch between alias and name for future messages. Raise ProtocolError(FORBIDDEN) if not allowed."""
     membership = Membership.objects.select_related("user", "room").get(pk=membership_id)
@@ -110,6 +129,8 @@ def do_set_identity(membership_id: int, anonymous: bool) -> Membership:
         raise ProtocolError(FORBIDDEN, detail)
     if membership.is_anonymous != anonymous:
         circle.check_may_switch_identity(membership)
+        if not anonymous:
+            check_name_may_be_shown(membership)
         membership.is_anonymous = anonymous
         membership.save(update_fields=["is_anonymous"])
     return membership
