@@ -1,4 +1,6 @@
 // Moderator dashboard: the live queue over /ws/moderation/ (docs/protocol.md). Text only, never HTML.
+import { nameWithBadge } from "./badge.js";
+
 const escalationList = document.getElementById("escalations");
 const flagList = document.getElementById("flags");
 const stateLabel = document.getElementById("mod-state");
@@ -54,8 +56,13 @@ function memberActions(item, contextKey) {
 
 function messageBlock(item) {
   const block = el("div", "queue-message");
-  for (const m of item.context) block.append(el("p", "context", `${m.author.name}: ${m.body}`));
-  block.append(el("p", "flagged", `${item.message.author.name}: ${item.message.body}`));
+  const line = (className, m) => {
+    const p = el("p", className);
+    p.append(...nameWithBadge(m.author.name, m.author.role), `: ${m.body}`);
+    return p;
+  };
+  for (const m of item.context) block.append(line("context", m));
+  block.append(line("flagged", item.message));
   return block;
 }
 
