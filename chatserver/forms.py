@@ -2,9 +2,43 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, BaseUserCreationForm, UserChangeForm
 
 from .models import Role, User
+from .names import name_problems
+
+
+class NameChecksMixin:
+    """Check every name others may see on a user form: the username (shown when there is no name), the first
+    and last names, and the full name they make together (chatserver/names.py says what is refused)."""
+
+    def _checked(self, field: str) -> str:
+        value = self.cleaned_data.get(field, "")
+        problems = name_problems(value)
+        if problems:
+            raise forms.ValidationError(problems)
+        return value
+
+    def clean_username(self):
+        parent = getattr(super(), "clean_username", None)
+        if parent is not None:
+            self.cleaned_data["username"] = parent()
+        return self._checked("username")
+
+    def clean_first_name(self):
+        return self._checked("first_name")
+
+    def clean_last_name(self):
+        return self._checked("last_name")
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_name"), cleaned.get("last_name")
+        if first is not None and last is not None and first and last:
+            # Each part may be fine and the whole not ("Quiet" + "Heron", "Wei" + "Chen mentor").
+            for problem in name_problems(f"{first} {last}"):
+                self.add_error("last_name", problem)
+        return cleaned
 
 
 def allowed_email_domains() -> set[str]:
@@ -20,7 +54,7 @@ def email_domain_message() -> str:
     return f"Use your school e-mail address (ending in {_domains_text()}) to sign up here."
 
 
-class SignUpForm(BaseUserCreationForm):
+class SignUpForm(NameChecksMixin, BaseUserCreationForm):
     first_name = forms.CharField(max_length=150, required=False, help_text="Shown only when you post under your name.")
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False, help_text="Optional. Never shown to other students.")
@@ -52,3 +86,19 @@ class SignUpForm(BaseUserCreationForm):
         if commit:
             user.save()
         return user
+
+
+class ChatUserChangeForm(NameChecksMixin, UserChangeForm):
+    """The admin's form for an account: the names it sets follow the same rules as sign-up."""
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+class ChatUserCreationForm(NameChecksMixin, AdminUserCreationForm):
+    """The admin's form for a new account."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username",)

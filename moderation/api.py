@@ -43,6 +43,19 @@ def queue(request):
     return JsonResponse(services.queue_snapshot())
 
 
+def _member_shown(entry: AuditEntry) -> str | None:
+    """The alias of the member an entry is about, as moderators knew them when they acted.
+
+    An action about a message shows the alias only if that message was posted under it: next to a message
+    posted under a name, the alias would tie the two together.
+    """
+    if entry.member is None:
+        return None
+    if entry.message is not None:
+        return services.shown_alias(entry.message)
+    return entry.member.alias
+
+
 @require_GET
 def audit(request):
     """The audit log, newest first; filter with ?action=user.ban&room=burnout&before=<id>."""
@@ -65,7 +78,7 @@ def audit(request):
                     "action": e.action,
                     "room": e.room.slug if e.room else None,
                     "seq": e.message.seq if e.message else None,
-                    "alias": e.member.alias if e.member else None,
+                    "alias": _member_shown(e),
                     "reason": e.reason,
                     "data": e.data,
                 }

@@ -73,18 +73,20 @@ def perform(user, kind: str, data: dict) -> dict:
         seconds = int_field(data, "seconds", required=True, minimum=0)
         services.do_set_slow_mode(user, room, seconds)
         return {"type": "action.done", "action": kind, "room": room, "seconds": seconds}
-    alias = _text(data, "alias")
-    if kind == "user.warn":
-        services.do_warn_member(user, room, alias, _text(data, "reason"))
-    elif kind == "user.mute":
-        services.do_mute_member(
-            user, room, alias, int_field(data, "minutes", required=True), _text(data, "reason", required=False)
-        )
-    elif kind == "user.ban":
-        services.do_ban_member(user, room, alias, _text(data, "reason"))
-    else:
+    if kind not in ("user.warn", "user.mute", "user.ban"):
         raise ProtocolError(BAD_REQUEST, "unknown frame type")
-    return {"type": "action.done", "action": kind, "room": room, "alias": alias}
+    # The member: by alias, or as the author of a message (how a message posted under a name is acted on).
+    seq = int_field(data, "seq", required=False)
+    alias = _text(data, "alias", required=seq is None) or None
+    if kind == "user.warn":
+        services.do_warn_member(user, room, alias, _text(data, "reason"), seq=seq)
+    elif kind == "user.mute":
+        minutes = int_field(data, "minutes", required=True)
+        services.do_mute_member(user, room, alias, minutes, _text(data, "reason", required=False), seq=seq)
+    else:
+        services.do_ban_member(user, room, alias, _text(data, "reason"), seq=seq)
+    target = {"alias": alias} if seq is None else {"seq": seq}
+    return {"type": "action.done", "action": kind, "room": room, **target}
 
 
 class AccessRevoked(Exception):

@@ -1,8 +1,9 @@
 """Moderation actions. ``record_decision`` runs inside the message's own transaction (the outbox); the
 ``do_*`` actions are what moderators do, each authorised on its own and written to the audit log.
 
-Everything moderators receive shows authors by alias only: who is behind an alias is not part of any
-frame built here.
+Everything moderators receive shows each message as the room showed it: by alias if it was posted under the
+alias, by name if under the name. No object built here holds both the alias and the name of one person (a
+student may post under both in one room): who is behind an alias is revealed only by ``do_request_reveal``.
 """
 
 from __future__ import annotations
@@ -87,6 +88,15 @@ def prefetch_message_context(messages) -> None:
         setattr(message, _PREFETCHED_CONTEXT, [protocol.message_payload(m) for m in earlier])
 
 
+def shown_alias(message: Message) -> str | None:
+    """Return the alias ``message`` was posted under, or None if it was posted under the author's name.
+
+    Payloads about a message carry the author's alias only through this: next to a named message, the alias
+    would tie the name to everything the same person posted anonymously.
+    """
+    return message.author_name if message.author_anonymous else None
+
+
 def _room_payload(room: Room) -> dict:
     return {"slug": room.slug, "title": room.title}
 
@@ -106,7 +116,7 @@ def escalation_payload(escalation: Escalation) -> dict:
         "status": escalation.status,
         "rules": escalation.rules,
         "room": _room_payload(escalation.room),
-        "alias": message.author.alias,
+        "alias": shown_alias(message),
         "message": _message_for_moderators(message),
         "context": message_context(message),
         "created_at": escalation.created_at.isoformat(),
@@ -124,7 +134,7 @@ def flag_payload(flag: Flag) -> dict:
         "status": flag.status,
         "rules": flag.rules,
         "room": _room_payload(flag.room),
-        "alias": message.author.alias,
+        "alias": shown_alias(message),
         "message": _message_for_moderators(message),
         "context": message_context(message),
         "reports": [r.reason for r in message.reports.all()] if flag.source == FlagSource.REPORT else [],
@@ -245,9 +255,20 @@ def _message(room: Room, seq: int) -> Message:
         raise ProtocolError(NOT_FOUND, f"no message {seq} in {room.slug}") from None
 
 
-def _member(room: Room, alias: str) -> Membership:
+def _member(room: Room, alias: str | None, seq: int | None = None) -> tuple[Membership, Message | None]:
+    """Return the member an action is about, named by their alias or as the author of message ``seq`` in the room,
+    with that message (None when named by alias).
+
+    Naming the author by a message is how moderators act on a message posted under a name: nothing hands them
+    the alias of its author.
+    """
+    if (alias is None) == (seq is None):
+        raise ProtocolError(BAD_REQUEST, "name the member by exactly one of 'alias' and 'seq'")
+    if seq is not None:
+        message = _message(room, seq)
+        return Membership.objects.select_related("user", "room").get(pk=message.author_id), message
     try:
-        return Membership.objects.select_related("user").get(room=room, alias=alias)
+        return Membership.objects.select_related("user", "room").get(room=room, alias=alias), None
     except Membership.DoesNotExist:
         raise ProtocolError(NOT_FOUND, f"no member {alias!r} in {room.slug}") from None
 
@@ -370,59 +391,63 @@ def _to_member(membership: Membership, event: dict) -> None:
 
 
 @transaction.atomic
-def do_warn_member(moderator, room_slug: str, alias: str, reason: str) -> Membership:
-    """Send a warning with its reason to one member of a room (their sockets there only), and audit it.
+def do_warn_member(moderator, room_slug: str, alias: str | None, reason: str, *, seq: int | None = None) -> Membership:
+    """Send a warning with its reason to the member with this alias, or the author of message ``seq`` (their
+    sockets in the room only), and audit it.
 
     Precondition: ``reason`` is at most REASON_MAX_CHARS (the consumer checks it). Raise ProtocolError:
     FORBIDDEN unless ``moderator`` is a moderator, BAD_REQUEST for a blank reason, NOT_FOUND for an unknown
-    room or alias.
+    room, alias or message.
     """
     check_moderator(moderator)
     if not reason.strip():
         raise ProtocolError(BAD_REQUEST, "a warning needs a reason the member will read")
-    member = _member(_room(room_slug), alias)
-    _audit(moderator, "user.warn", room=member.room, member=member, reason=reason.strip())
+    member, message = _member(_room(room_slug), alias, seq)
+    _audit(moderator, "user.warn", room=member.room, message=message, member=member, reason=reason.strip())
     frame = protocol.encode({"type": "warning", "reason": reason.strip()})
     _to_member(member, {"type": "member.frame", "frame": frame})
     return member
 
 
 @transaction.atomic
-def do_mute_member(moderator, room_slug: str, alias: str, minutes: int, reason: str) -> Membership:
-    """Stop a member posting in a room for ``minutes`` from now (they can still read), tell them, and audit it.
+def do_mute_member(
+    moderator, room_slug: str, alias: str | None, minutes: int, reason: str, *, seq: int | None = None
+) -> Membership:
+    """Stop the member with this alias, or the author of message ``seq``, posting in a room for ``minutes``
+    from now (they can still read), tell them, and audit it.
 
     Precondition: ``reason`` (may be empty) is at most REASON_MAX_CHARS (the consumer checks it). Raise
     ProtocolError: FORBIDDEN unless ``moderator`` is a moderator or when muting a moderator, BAD_REQUEST for
-    minutes outside 1..MAX_MUTE_MINUTES, NOT_FOUND for an unknown room or alias.
+    minutes outside 1..MAX_MUTE_MINUTES, NOT_FOUND for an unknown room, alias or message.
     """
     check_moderator(moderator)
     if not (1 <= minutes <= MAX_MUTE_MINUTES):
         raise ProtocolError(BAD_REQUEST, f"minutes must be between 1 and {MAX_MUTE_MINUTES}")
-    member = _member(_room(room_slug), alias)
+    member, message = _member(_room(room_slug), alias, seq)
     if member.user.is_moderator:
         raise ProtocolError(FORBIDDEN, "moderators cannot be muted")
     member.muted_until = timezone.now() + timedelta(minutes=minutes)
     member.save(update_fields=["muted_until"])
-    _audit(moderator, "user.mute", room=member.room, member=member, reason=reason, minutes=minutes)
+    _audit(moderator, "user.mute", room=member.room, message=message, member=member, reason=reason, minutes=minutes)
     frame = protocol.encode({"type": "muted", "until": member.muted_until.isoformat(), "reason": reason})
     _to_member(member, {"type": "member.frame", "frame": frame})
     return member
 
 
 @transaction.atomic
-def do_ban_member(moderator, room_slug: str, alias: str, reason: str) -> Membership:
-    """Ban a member from a room: their open sockets there are closed with 4403."""
+def do_ban_member(moderator, room_slug: str, alias: str | None, reason: str, *, seq: int | None = None) -> Membership:
+    """Ban a member (by alias, or as the author of message ``seq``) from a room: their sockets there close (4403)."""
     check_moderator(moderator)
     if not reason.strip():
         raise ProtocolError(BAD_REQUEST, "a ban needs a reason")
-    member = _member(_room(room_slug), alias)
+    member, message = _member(_room(room_slug), alias, seq)
     if member.user.is_moderator:
         raise ProtocolError(FORBIDDEN, "moderators cannot be banned")
     member.is_banned = True
     member.save(update_fields=["is_banned"])
     # Their seats in the room's coming sessions go to the waitlist: no reminders for a room they cannot enter.
     sessions.do_cancel_upcoming_rsvps(member.user, member.room, timezone.now())
-    _audit(moderator, "user.ban", room=member.room, member=member, reason=reason.strip())
+    _audit(moderator, "user.ban", room=member.room, message=message, member=member, reason=reason.strip())
     _to_member(member, {"type": "member.banned"})
     return member
 
@@ -466,6 +491,11 @@ def _identity(member: Membership) -> dict:
     return {"username": user.username, "name": user.get_full_name(), "email": user.email}
 
 
+def _reveal_context_message(request: RevealRequest) -> Message:
+    """The escalated or flagged message a reveal request was made about."""
+    return (request.escalation or request.flag).message
+
+
 def _reveal(request: RevealRequest, approver=None) -> None:
     request.status = RevealRequest.Status.REVEALED
     request.approved_by = approver
@@ -475,6 +505,7 @@ def _reveal(request: RevealRequest, approver=None) -> None:
         approver or request.requested_by,
         "identity.reveal",
         room=request.member.room,
+        message=_reveal_context_message(request),
         member=request.member,
         reason=request.reason,
         request=request.pk,
@@ -494,10 +525,12 @@ def _reveal(request: RevealRequest, approver=None) -> None:
 
 @transaction.atomic
 def do_request_reveal(moderator, reason: str, escalation_id: int | None, flag_id: int | None) -> RevealRequest:
-    """Ask who is behind the alias of an escalated or flagged message.
+    """Ask who wrote an escalated or flagged message.
 
-    Revealed at once for escalations at REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL or above; otherwise it waits
-    for a second moderator. The identity is sent only to the requesting moderator's own sockets.
+    Revealed at once for escalations about the author's own risk at REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL or
+    above; otherwise it waits for a second moderator. An ``about_other`` escalation always waits: its level is
+    the risk of the person the author worried about, not the author's, so it cannot justify unmasking the
+    author on one moderator's word. The identity is sent only to the requesting moderator's own sockets.
     """
     check_moderator(moderator)
     if not reason.strip():
@@ -506,7 +539,8 @@ def do_request_reveal(moderator, reason: str, escalation_id: int | None, flag_id
         raise ProtocolError(BAD_REQUEST, "a reveal must name exactly one escalation or flag")
     if escalation_id is not None:
         context = _escalation(escalation_id, lock=False)
-        level = context.level
+        # The level that may waive the second moderator is the author's own risk, never someone else's.
+        level = 0 if context.about_other else context.level
     else:
         try:
             context = Flag.objects.select_related("message__author", "room").get(pk=flag_id)
@@ -520,7 +554,14 @@ def do_request_reveal(moderator, reason: str, escalation_id: int | None, flag_id
         requested_by=moderator,
         reason=reason.strip(),
     )
-    _audit(moderator, "identity.reveal_request", room=context.room, member=request.member, reason=request.reason)
+    _audit(
+        moderator,
+        "identity.reveal_request",
+        room=context.room,
+        message=context.message,
+        member=request.member,
+        reason=request.reason,
+    )
     threshold = settings.REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL
     if threshold and level >= threshold:
         _reveal(request)
@@ -530,7 +571,10 @@ def do_request_reveal(moderator, reason: str, escalation_id: int | None, flag_id
                 "type": "reveal.requested",
                 "request": request.pk,
                 "room": context.room.slug,
-                "alias": request.member.alias,
+                "escalation" if escalation_id is not None else "flag": context.pk,
+                # The author as the message showed them: the alias only if it was posted under the alias.
+                "alias": shown_alias(context.message),
+                "shown_as": context.message.author_name,
                 "reason": request.reason,
             }
         )

@@ -22,7 +22,7 @@ from rooms import protocol
 from rooms.events import publish
 
 from .models import Escalation, EscalationStatus, NotificationAttempt
-from .services import MODERATORS_GROUP, escalation_payload, escalation_timer
+from .services import MODERATORS_GROUP, escalation_payload, escalation_timer, shown_alias
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +53,12 @@ def remind_moderators(escalation: Escalation, now: datetime) -> None:
 
 def notify_oncall(escalation: Escalation, now: datetime) -> None:
     """E-mail on-call staff and call the webhook. No message text: e-mail and webhooks leave our control."""
+    # The alias only if the message was posted under it; never a name: e-mail and webhooks leave our systems.
+    alias = shown_alias(escalation.message)
+    who = f"alias {alias}" if alias else "posted under the member's name"
     summary = (
-        f"A level {escalation.level} crisis escalation in {escalation.room.title} (alias "
-        f"{escalation.message.author.alias}) has not been acknowledged for {_age(escalation, now)}.\n\n"
+        f"A level {escalation.level} crisis escalation in {escalation.room.title} ({who}) "
+        f"has not been acknowledged for {_age(escalation, now)}.\n\n"
         f"Open the moderation queue now: {settings.DASHBOARD_URL}\n"
     )
     if settings.ONCALL_EMAILS:
@@ -75,7 +78,7 @@ def notify_oncall(escalation: Escalation, now: datetime) -> None:
                 "escalation": escalation.pk,
                 "level": escalation.level,
                 "room": escalation.room.slug,
-                "alias": escalation.message.author.alias,
+                "alias": alias,
                 "created_at": escalation.created_at.isoformat(),
                 "dashboard": settings.DASHBOARD_URL,
             }

@@ -5,7 +5,7 @@ from the user, so knowing a user id or another alias tells nothing about it.
 """
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 ADJECTIVES = (
     "Amber Autumn Blue Bold Brave Bright Calm Clear Cobalt Coral Cosmic Crimson Dawn Deep Distant Dusky Early "
@@ -44,3 +44,20 @@ def pick_alias(taken: Iterable[str], attempts: int = 50) -> str:
         alias = f"{random_alias()} {secrets.randbelow(9000) + 1000}"
         if alias not in taken:
             return alias
+
+
+_ADJECTIVES_FOLDED = frozenset(word.casefold() for word in ADJECTIVES)
+_ANIMALS_FOLDED = frozenset(word.casefold() for word in ANIMALS)
+
+
+def is_alias_shaped(words: Sequence[str]) -> bool:
+    """Return whether a name's lower-case ``words`` (punctuation left out) would pass for one of our aliases.
+
+    An alias is an adjective and an animal from our lists, and a number when a room is very full ("Quiet
+    Heron", "Quiet Heron 4821"); written together or apart ("QuietHeron", "quiet_heron") it still reads as one.
+    """
+    joined = "".join(words).rstrip("0123456789")
+    return any(
+        joined.startswith(adjective) and joined[len(adjective) :] in _ANIMALS_FOLDED
+        for adjective in _ADJECTIVES_FOLDED
+    )

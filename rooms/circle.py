@@ -2,7 +2,9 @@
 
 The state lives in the database (Room.circle_active, Room.circle_speaker, RaisedHand), so every server
 process agrees on it; each change is pushed to the room as one ``circle`` frame. Members appear by the
-name they post under (their alias when anonymous).
+name they raised their hand under (their alias when anonymous), stored with the hand and then with the turn:
+switching between alias and name never relabels a hand or a turn, and is refused while the member waits for
+or holds the turn, since what they post during it is visibly theirs.
 """
 
 from __future__ import annotations
@@ -13,22 +15,19 @@ from moderation.services import check_room_staff
 
 from . import protocol
 from .events import publish_on_commit
+from .identity import shown_name
 from .models import Membership, RaisedHand, Room, room_group
 from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, NOT_YOUR_TURN, ProtocolError
 
 
-def _shown(member: Membership) -> str:
-    return member.alias if member.is_anonymous else member.user.display_name
-
-
 def circle_state(room: Room) -> dict:
-    speaker = room.circle_speaker
-    hands = RaisedHand.objects.filter(room=room).select_related("member__user")
+    """Return the ``circle`` frame: everyone as they appeared when they raised their hand."""
+    hands = RaisedHand.objects.filter(room=room).values_list("shown_as", flat=True)
     return {
         "type": "circle",
         "active": room.circle_active,
-        "speaker": _shown(speaker) if speaker is not None else None,
-        "hands": [_shown(hand.member) for hand in hands] if room.circle_active else [],
+        "speaker": room.circle_speaker_shown_as if room.circle_speaker_id is not None else None,
+        "hands": list(hands) if room.circle_active else [],
     }
 
 
@@ -39,7 +38,7 @@ def _push(room: Room) -> None:
 
 def _locked_room(member: Membership) -> Room:
     # Lock only the room row: PostgreSQL refuses FOR UPDATE on the nullable side of the speaker join.
-    return Room.objects.select_for_update(of=("self",)).select_related("circle_speaker__user").get(pk=member.room_id)
+    return Room.objects.select_for_update(of=("self",)).get(pk=member.room_id)
 
 
 def check_turn(member: Membership, client_id: str | None = None) -> None:
@@ -49,8 +48,22 @@ def check_turn(member: Membership, client_id: str | None = None) -> None:
         return
     if member.user.is_moderator or room.facilitators.filter(pk=member.user_id).exists():
         return
-    speaker = Membership.objects.select_related("user").get(pk=room.circle_speaker_id)
-    raise ProtocolError(NOT_YOUR_TURN, f"{_shown(speaker)} has the turn in the sharing circle", client_id)
+    raise ProtocolError(NOT_YOUR_TURN, f"{room.circle_speaker_shown_as} has the turn in the sharing circle", client_id)
+
+
+def check_may_switch_identity(member: Membership) -> None:
+    """Raise ProtocolError(FORBIDDEN) while the member waits for or holds the turn in a running circle.
+
+    Everyone sees who has the turn and only the speaker posts: a message under the other identity during the
+    turn would tie the alias to the name. Precondition: ``member.room`` is loaded.
+    """
+    room = member.room
+    if not room.circle_active:
+        return
+    if room.circle_speaker_id == member.pk:
+        raise ProtocolError(FORBIDDEN, "you have the turn in the sharing circle: pass it before switching identity")
+    if RaisedHand.objects.filter(room=room, member=member).exists():
+        raise ProtocolError(FORBIDDEN, "your hand is up in the sharing circle: lower it before switching identity")
 
 
 @transaction.atomic
@@ -64,32 +77,26 @@ def do_circle(member_id: int, action: str, alias: str | None = None) -> None:
     elif not room.circle_active:
         raise ProtocolError(BAD_REQUEST, "the sharing circle is not running")
     if action == "circle.start":
-        room.circle_active, room.circle_speaker = True, None
+        room.circle_active, room.circle_speaker, room.circle_speaker_shown_as = True, None, ""
     elif action == "circle.stop":
-        room.circle_active, room.circle_speaker = False, None
+        room.circle_active, room.circle_speaker, room.circle_speaker_shown_as = False, None, ""
         RaisedHand.objects.filter(room=room).delete()
     elif action == "hand.raise":
-        RaisedHand.objects.get_or_create(room=room, member=member)
+        RaisedHand.objects.get_or_create(room=room, member=member, defaults={"shown_as": shown_name(member)})
     elif action == "hand.lower":
         RaisedHand.objects.filter(room=room, member=member).delete()
     elif action == "turn.give":
         if not room.circle_active:
             raise ProtocolError(BAD_REQUEST, "start the sharing circle first")
-        speaker = next(
-            (
-                h.member
-                for h in RaisedHand.objects.filter(room=room).select_related("member__user")
-                if _shown(h.member) == alias
-            ),
-            None,
-        )
-        if speaker is None:
+        hand = RaisedHand.objects.filter(room=room, shown_as=alias).select_related("member").first()
+        if hand is None:
             raise ProtocolError(NOT_FOUND, f"nobody called {alias!r} has a hand raised")
-        room.circle_speaker = speaker
-        RaisedHand.objects.filter(room=room, member=speaker).delete()
+        # The turn keeps the name the hand went up under.
+        room.circle_speaker, room.circle_speaker_shown_as = hand.member, hand.shown_as
+        hand.delete()
     elif action == "turn.pass":
         if room.circle_speaker_id != member.pk:
             raise ProtocolError(FORBIDDEN, "only the speaker can pass the turn")
-        room.circle_speaker = None
-    room.save(update_fields=["circle_active", "circle_speaker"])
+        room.circle_speaker, room.circle_speaker_shown_as = None, ""
+    room.save(update_fields=["circle_active", "circle_speaker", "circle_speaker_shown_as"])
     _push(room)

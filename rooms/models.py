@@ -34,6 +34,9 @@ class Room(models.Model):
     circle_speaker = models.ForeignKey(
         "Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The name the speaker had the turn under (the one their hand was raised under), stored so that a later
+    # switch between alias and name never relabels the turn.
+    circle_speaker_shown_as = models.CharField(max_length=150, blank=True, default="")
     # An announcement pinned above the conversation by a facilitator or moderator ("" = none).
     pinned_text = models.CharField(max_length=500, blank=True)
     # A message of the room pinned above the conversation by its staff. Shown only while the message is
@@ -211,6 +214,8 @@ class RaisedHand(models.Model):
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="raised_hands")
     member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    # How the member appeared when they raised it: the circle shows this, never their current identity.
+    shown_as = models.CharField(max_length=150, default="")
     raised_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chatserver.models import User
+from chatserver.names import name_problems
 from moderation import pipeline, rule_store
 from moderation import services as moderation_services
 from moderation.support import support_frame
@@ -23,6 +24,7 @@ from moderation.support import support_frame
 from . import circle, protocol, sessions
 from .aliases import pick_alias
 from .events import publish_on_commit
+from .identity import shown_name
 from .models import AnonymityPolicy, Membership, Message, MessageState, Report, Room
 from .protocol import FORBIDDEN, MUTED, NOT_FOUND, RATE_LIMITED, ROOM_CLOSED, ProtocolError
 
@@ -92,13 +94,26 @@ def do_join_room(user: User, room: Room) -> Membership:
     return membership
 
 
-def shown_name(membership: Membership) -> str:
-    """Return the name others see on this member's next message."""
-    return membership.alias if membership.is_anonymous else membership.user.display_name
-
-
 def identity_payload(membership: Membership) -> dict:
     return {"alias": membership.alias, "anonymous": membership.is_anonymous, "name": shown_name(membership)}
+
+
+def check_name_may_be_shown(membership: Membership) -> None:
+    """Raise ProtocolError(FORBIDDEN) when the member's name would pass for a role badge or an alias in the room.
+
+    Names are checked where they are set (chatserver/names.py); this stops a name set before those checks, or
+    one equal to an alias an operator typed by hand, from appearing beside the room's aliases.
+    """
+    name = membership.user.display_name
+    problems = name_problems(name)
+    if not problems and Membership.objects.filter(room_id=membership.room_id, alias__iexact=name).exists():
+        problems = ["it is the alias of a member of this room."]
+    if problems:
+        raise ProtocolError(
+            FORBIDDEN,
+            f"your name cannot be shown in this room: {problems[0]} "
+            "Ask an operator to change it; until then you post under your alias.",
+        )
 
 
 def do_set_identity(membership_id: int, anonymous: bool) -> Membership:
@@ -113,6 +128,9 @@ def do_set_identity(membership_id: int, anonymous: bool) -> Membership:
             detail = "this room requires posting under your alias"
         raise ProtocolError(FORBIDDEN, detail)
     if membership.is_anonymous != anonymous:
+        circle.check_may_switch_identity(membership)
+        if not anonymous:
+            check_name_may_be_shown(membership)
         membership.is_anonymous = anonymous
         membership.save(update_fields=["is_anonymous"])
     return membership

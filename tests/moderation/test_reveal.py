@@ -89,3 +89,18 @@ async def test_the_student_sees_when_why_and_by_which_role(scene):
     page = await sync_to_async(privacy_page)()
     assert "imminent risk" in page and "a moderator" in page and "Burnout &amp; exhaustion" in page
     assert "mod1" not in page, "the student learns the role, not which moderator"
+
+
+async def test_reporting_someone_else_at_risk_needs_a_second_moderator_whatever_the_level(scene):
+    """The level of an about_other escalation is the friend's: the author is not the one in danger, so the
+    level-3 rule (one moderator may reveal at once) must not apply to them."""
+    await say(scene["socket"], "my roommate said she is going to kill herself tonight and has the pills ready", "o")
+    escalation = await sync_to_async(Escalation.objects.get)()
+    assert escalation.about_other and escalation.level == 3, "positive: a level-3 report about someone else"
+    done = await act(scene["m1"], {"type": "identity.reveal", "escalation": escalation.pk, "reason": "find her"})
+    assert done["status"] == "pending"
+    assert not [f for f in await frames_within(scene["m1"]) if f["type"] == "identity.revealed"]
+    assert await sync_to_async(AuditEntry.objects.filter(action="identity.reveal").count)() == 0
+    request_id = (await receive_until(scene["m2"], "reveal.requested"))["request"]
+    assert (await act(scene["m2"], {"type": "identity.reveal.approve", "request": request_id}))["status"] == "revealed"
+    assert (await receive_until(scene["m1"], "identity.revealed"))["identity"]["username"] == "s.okafor"

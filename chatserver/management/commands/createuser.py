@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from chatserver.models import Role, User
+from chatserver.names import name_problems
 
 
 class Command(BaseCommand):
@@ -33,7 +34,18 @@ class Command(BaseCommand):
         user.role = role
         for field, value in (("email", email), ("first_name", first_name), ("last_name", last_name)):
             if value is not None:
-                setattr(user, field, value)
+                setattr(user, field, value.strip() if field != "email" else value)
+        # Names others see follow the same rules as sign-up (chatserver/names.py).
+        # The username only when it is new: createuser cannot change an existing one.
+        for label, value in (
+            ("username", user.username if created else ""),
+            ("first name", user.first_name),
+            ("last name", user.last_name),
+            ("name", user.get_full_name()),
+        ):
+            problems = name_problems(value)
+            if problems:
+                raise CommandError(f"{label} {value!r} refused: " + " ".join(problems))
         if admin:
             user.is_staff = user.is_superuser = True
         if password_stdin:

@@ -1,4 +1,6 @@
 // Moderator dashboard: the live queue over /ws/moderation/ (docs/protocol.md). Text only, never HTML.
+import { nameWithBadge } from "./badge.js";
+
 const escalationList = document.getElementById("escalations");
 const flagList = document.getElementById("flags");
 const stateLabel = document.getElementById("mod-state");
@@ -28,22 +30,25 @@ function button(label, onClick) {
   return b;
 }
 
+// The author is named as the room showed the message (alias or name) and acted on by the message's seq:
+// the alias of someone who posted under their name is never shown here.
 function memberActions(item, contextKey) {
   const room = item.room.slug;
-  const alias = item.alias;
+  const seq = item.message.seq;
+  const who = item.message.author.name;
   const box = el("div", "actions member-actions");
-  box.append(el("span", "meta", `${alias}: `));
+  box.append(el("span", "meta", `${who}: `));
   box.append(button("Warn…", () => {
-    const reason = window.prompt(`Warning for ${alias} (they will read this):`);
-    if (reason && reason.trim()) act({ type: "user.warn", room, alias, reason: reason.trim() });
+    const reason = window.prompt(`Warning for ${who} (they will read this):`);
+    if (reason && reason.trim()) act({ type: "user.warn", room, seq, reason: reason.trim() });
   }));
   box.append(button("Mute…", () => {
-    const minutes = Number(window.prompt(`Mute ${alias} for how many minutes?`, "30"));
-    if (minutes > 0) act({ type: "user.mute", room, alias, minutes: Math.round(minutes), reason: "" });
+    const minutes = Number(window.prompt(`Mute ${who} for how many minutes?`, "30"));
+    if (minutes > 0) act({ type: "user.mute", room, seq, minutes: Math.round(minutes), reason: "" });
   }));
   box.append(button("Ban…", () => {
-    const reason = window.prompt(`Ban ${alias} from ${item.room.title}. Reason:`);
-    if (reason && reason.trim()) act({ type: "user.ban", room, alias, reason: reason.trim() });
+    const reason = window.prompt(`Ban ${who} from ${item.room.title}. Reason:`);
+    if (reason && reason.trim()) act({ type: "user.ban", room, seq, reason: reason.trim() });
   }));
   box.append(button("Reveal identity…", () => openReveal(item, contextKey)));
   return box;
@@ -51,8 +56,13 @@ function memberActions(item, contextKey) {
 
 function messageBlock(item) {
   const block = el("div", "queue-message");
-  for (const m of item.context) block.append(el("p", "context", `${m.author.name}: ${m.body}`));
-  block.append(el("p", "flagged", `${item.alias}: ${item.message.body}`));
+  const line = (className, m) => {
+    const p = el("p", className);
+    p.append(...nameWithBadge(m.author.name, m.author.role), `: ${m.body}`);
+    return p;
+  };
+  for (const m of item.context) block.append(line("context", m));
+  block.append(line("flagged", item.message));
   return block;
 }
 
@@ -125,7 +135,7 @@ const revealReason = document.getElementById("reveal-reason");
 let revealTarget = null;
 function openReveal(item, contextKey) {
   revealTarget = { [contextKey]: item.id };
-  document.getElementById("reveal-alias").textContent = item.alias;
+  document.getElementById("reveal-alias").textContent = item.message.author.name;
   revealReason.value = "";
   revealDialog.showModal();
 }
@@ -138,7 +148,7 @@ document.getElementById("reveal-form").addEventListener("submit", (event) => {
 // Pending reveals from other moderators wait for a second moderator's approval.
 function showRevealRequest(frame) {
   const li = el("li", "queue-item flag");
-  li.append(el("p", "", `Reveal requested for ${frame.alias} in ${frame.room}: "${frame.reason}"`));
+  li.append(el("p", "", `Reveal requested for ${frame.shown_as} in ${frame.room}: "${frame.reason}"`));
   li.append(button("Approve reveal", () => { act({ type: "identity.reveal.approve", request: frame.request }); li.remove(); }));
   flagList.prepend(li);
 }

@@ -3,6 +3,7 @@
 // Messages are kept by seq, so a reconnect (with after_seq) shows each missed message once, in order.
 
 import { sendJson } from "./api.js";
+import { nameWithBadge } from "./badge.js";
 
 const root = document.getElementById("room");
 const slug = root.dataset.slug;
@@ -36,10 +37,9 @@ function showError(text) {
   errorBox.hidden = !text;
 }
 
-function authorLabel(author) {
-  const badge = author.role === "mentor" ? " · mentor" : author.role === "facilitator" ? " · facilitator" :
-    author.role === "moderator" ? " · moderator" : "";
-  return author.name + badge;
+// The author's name (text only) and, for staff, their role as a separate badge element.
+function authorNodes(author) {
+  return nameWithBadge(author.name, author.role, "author" + (author.anonymous ? " anonymous" : ""));
 }
 
 function renderMessage(message) {
@@ -48,13 +48,10 @@ function renderMessage(message) {
   li.dataset.seq = String(message.seq);
   const head = document.createElement("div");
   head.className = "head";
-  const who = document.createElement("span");
-  who.className = "author" + (message.author.anonymous ? " anonymous" : "");
-  who.textContent = authorLabel(message.author);
   const when = document.createElement("time");
   when.dateTime = message.sent_at;
   when.textContent = new Date(message.sent_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  head.append(who, " ", when);
+  head.append(...authorNodes(message.author), " ", when);
   if (message.state === "held") {
     const held = document.createElement("span");
     held.className = "status";
@@ -178,7 +175,7 @@ function showPinnedMessage(message) {
   box.hidden = !message;
   if (!message) { box.replaceChildren(); return; }
   const label = document.createElement("strong");
-  label.textContent = `📌 ${authorLabel(message.author)}: `;
+  label.append("📌 ", ...authorNodes(message.author), ": ");
   const text = document.createElement("span");
   text.textContent = message.body;
   box.replaceChildren(label, text);

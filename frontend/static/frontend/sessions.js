@@ -1,16 +1,23 @@
 // Upcoming sessions of this room with sign-up buttons (GET /api/rooms/<slug>/sessions/, POST/DELETE rsvp).
 import { sendJson } from "./api.js";
+import { nameWithBadge } from "./badge.js";
 
 const slug = document.getElementById("room").dataset.slug;
 const box = document.getElementById("sessions");
 const list = document.getElementById("session-list");
 
 
+// Text and elements to append: each host's name, and a mentor's role as a separate badge.
 function describe(session) {
   const when = new Date(session.starts_at).toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   const you = session.you === "going" ? " · you're going" : session.you === "waitlisted" ? " · you're on the waitlist" : "";
-  const hosts = session.facilitators.map((host) => (host.role === "mentor" ? `${host.name} (mentor)` : host.name)).join(", ");
-  return `${session.title}: ${when} with ${hosts} · ${session.seats_left} seat${session.seats_left === 1 ? "" : "s"} left${you}`;
+  const nodes = [`${session.title}: ${when} with `];
+  session.facilitators.forEach((host, index) => {
+    if (index) nodes.push(", ");
+    nodes.push(...nameWithBadge(host.name, host.role === "mentor" ? "mentor" : null));
+  });
+  nodes.push(` · ${session.seats_left} seat${session.seats_left === 1 ? "" : "s"} left${you}`);
+  return nodes;
 }
 
 async function rsvp(session, method) {
@@ -27,7 +34,7 @@ async function load() {
     const item = document.createElement("li");
     item.dataset.session = String(session.id);
     const text = document.createElement("span");
-    text.textContent = describe(session) + " ";
+    text.append(...describe(session), " ");
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = session.you ? "Cancel" : session.seats_left ? "Sign up" : "Join the waitlist";
