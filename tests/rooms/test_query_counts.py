@@ -40,12 +40,15 @@ def busy_room(make_room, make_user):
     Message.objects.filter(room=room, seq__in=[2, 5]).update(
         state=MessageState.REMOVED, state_changed_at=timezone.now()
     )
-    for member in hands:
-        RaisedHand.objects.create(room=room, member=member)
-    # Named members: the circle shows their user's name, which must come with the hand, not one query each.
+    # Named members: each hand and the turn keep the name they were raised or given under.
     Membership.objects.filter(pk__in=[m.pk for m in members]).update(is_anonymous=False)
+    for member in hands:
+        RaisedHand.objects.create(room=room, member=member, shown_as=member.user.display_name)
     Room.objects.filter(pk=room.pk).update(
-        circle_active=True, circle_speaker=speaker, pinned_message=Message.objects.get(room=room, seq=4)
+        circle_active=True,
+        circle_speaker=speaker,
+        circle_speaker_shown_as=speaker.user.display_name,
+        pinned_message=Message.objects.get(room=room, seq=4),
     )
     return room
 
