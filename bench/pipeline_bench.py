@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from moderation import crisis, pipeline
 from moderation.pipeline import ReviewContext, review
 from moderation.rules import DEFAULT_RULES, compile_rules
+from tests.moderation.hostile_inputs import HOSTILE
 
 TARGET_MESSAGES_PER_SECOND = 5000
 
@@ -256,16 +257,6 @@ MESSAGES = (
     STUDYING + ROTATIONS + FEELINGS + SOCIAL + IDIOMS_AND_CLINICAL + MARKUP_AND_LINKS + CRISIS + ABUSE_AND_PRIVACY
 )
 ROOMS = ("general", "study-hall", "wellbeing", "anonymous-support")
-# The same as HOSTILE in tests/moderation/test_rules.py.
-HOSTILE = [
-    "you " * 2000,
-    "a" * 9000,
-    "your so " * 1000 + "!",
-    "my friend " + "Aa " * 3000,
-    "1-" * 4000,
-    "x@" * 3000,
-    "+1 " * 3000,
-]
 
 
 def build_workload(with_context: bool) -> list[tuple[str, ReviewContext]]:

@@ -99,13 +99,19 @@ async def _browser_session(user) -> tuple[Client, str]:
     return await sync_to_async(login)()
 
 
-async def test_logging_out_closes_that_users_room_sockets_and_they_cannot_come_back(make_user, make_room, sockets):
+async def _student_in_a_room(make_user, make_room, sockets):
+    """A student logged in through a browser session, with a socket joined to a room under that session."""
     room = await sync_to_async(make_room)(slug="exams")
     student = await sync_to_async(make_user)()
     client, cookie = await _browser_session(student)
     socket, connected = await sockets(f"/ws/rooms/{room.slug}/", student, cookie=cookie)
     assert connected
     await receive_until(socket, "room.joined")
+    return room, student, client, cookie, socket
+
+
+async def test_logging_out_closes_that_users_room_sockets_and_they_cannot_come_back(make_user, make_room, sockets):
+    room, student, client, cookie, socket = await _student_in_a_room(make_user, make_room, sockets)
     response = await sync_to_async(client.post)("/accounts/logout/")
     assert response.status_code in (200, 302)
     assert await closed_with(socket) == CLOSE_ACCESS_CHANGED
@@ -116,12 +122,7 @@ async def test_logging_out_closes_that_users_room_sockets_and_they_cannot_come_b
 async def test_a_password_change_closes_sockets_and_only_the_changing_session_may_return(
     make_user, make_room, sockets
 ):
-    room = await sync_to_async(make_room)(slug="exams")
-    student = await sync_to_async(make_user)()
-    _, other_cookie = await _browser_session(student)
-    other, connected = await sockets(f"/ws/rooms/{room.slug}/", student, cookie=other_cookie)
-    assert connected
-    await receive_until(other, "room.joined")
+    room, student, _, other_cookie, other = await _student_in_a_room(make_user, make_room, sockets)
 
     def change_password():
         user = User.objects.get(pk=student.pk)

@@ -19,6 +19,7 @@ from moderation.rules import (
     validate_rule,
 )
 from moderation.sanitize import sanitize
+from tests.moderation.hostile_inputs import HOSTILE
 
 
 def view(text, *, room="general", anonymous=False, recent=()):
@@ -182,19 +183,6 @@ def test_original_text_rules_only_see_the_first_max_match_chars():
     rule = regex_rule(r"\bneedle\b", match_original=True)
     assert fired([rule], "needle " + "x" * MAX_MATCH_CHARS) == ["test"]
     assert fired([rule], "x" * MAX_MATCH_CHARS + " needle") == []
-
-
-# Long inputs shaped to make regexes backtrack. bench/pipeline_bench.py --hostile times the same ones: speed
-# is measured in benchmarks, not asserted in timed tests.
-HOSTILE = [
-    "you " * 2000,
-    "a" * 9000,
-    "your so " * 1000 + "!",
-    "my friend " + "Aa " * 3000,
-    "1-" * 4000,
-    "x@" * 3000,
-    "+1 " * 3000,
-]
 
 
 class CountingPattern:
