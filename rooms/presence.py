@@ -61,6 +61,8 @@ class Presence:
         # This process's sockets of each user (room and moderator sockets): user id -> {connection id}.
         self.sockets: dict[int, set[str]] = {}
         self._push_tasks: dict[int, asyncio.Task] = {}
+        # Changes (joins, leaves) seen per room: a push compares before and after counting.
+        self._changes: collections.Counter[int] = collections.Counter()
         self._last_push: dict[int, float] = {}
         self._last_seen_count: dict[int, int] = {}
         self._refresher: asyncio.Task | None = None
@@ -131,9 +133,13 @@ class Presence:
 
     def schedule_push(self, room_id: int) -> None:
         """Push the room's count to its members soon: at most once per throttle interval per room."""
+        self._changes[room_id] += 1
         task = self._push_tasks.get(room_id)
         if task is not None and not task.done():
-            return  # a push is already due and will count this change too
+            return  # a push is due; if it has already counted, it pushes again when done (_push_after)
+        self._start_push(room_id)
+
+    def _start_push(self, room_id: int) -> None:
         throttle = settings.CHAT_PRESENCE_THROTTLE_SECONDS
         delay = max(0.0, self._last_push.get(room_id, 0.0) + throttle - time.monotonic())
         self._push_tasks[room_id] = asyncio.get_running_loop().create_task(self._push_after(room_id, delay))
@@ -141,6 +147,7 @@ class Presence:
     async def _push_after(self, room_id: int, delay: float) -> None:
         await asyncio.sleep(delay)
         self._last_push[room_id] = time.monotonic()
+        counted = self._changes[room_id]
         try:
             online = await self.count(room_id)
             self._last_seen_count[room_id] = online
@@ -148,6 +155,9 @@ class Presence:
             await get_channel_layer().group_send(room_group(room_id), {"type": "room.presence", "frame": frame})
         except Exception:
             logger.exception("presence push failed for room %s", room_id)
+        if self._changes[room_id] != counted:
+            # Someone joined or left while this push was counting: the count it sent may be stale.
+            self._start_push(room_id)
 
     def _ensure_refresher(self) -> None:
         if self._refresher is None or self._refresher.done():
