@@ -40,8 +40,25 @@ def _fresh_process_state():
     channel_layers.backends.clear()
     presence.reset()
     reset_local_state()
+    _forget_shared_state()
     yield
     presence.reset()
+
+
+def _forget_shared_state() -> None:
+    """With REDIS_URL, rate-limit windows and presence live in Redis under this run's prefix: forget them too,
+    so that one test's sign-ups or messages never count against the next (each test is a fresh deployment)."""
+    if not settings.REDIS_URL:
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        keys = list(client.scan_iter(f"{settings.REDIS_KEY_PREFIX}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture(autouse=True)
