@@ -3,6 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY core ./core
 COPY chatserver ./chatserver
 COPY rooms ./rooms
 COPY moderation ./moderation

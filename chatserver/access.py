@@ -16,7 +16,7 @@ from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_init, post_save
 from django.dispatch import receiver
 
-from rooms.events import publish_on_commit
+from core.events import publish_on_commit
 
 from .models import User
 

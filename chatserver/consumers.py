@@ -3,14 +3,9 @@
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from core.errors import CLOSE_ACCESS_CHANGED, CLOSE_NO_SUCH_ROOM, CLOSE_NOT_LOGGED_IN, CLOSE_TOO_MANY_SOCKETS
+from core.frames import encode
 from rooms.presence import presence
-from rooms.protocol import (
-    CLOSE_ACCESS_CHANGED,
-    CLOSE_NO_SUCH_ROOM,
-    CLOSE_NOT_LOGGED_IN,
-    CLOSE_TOO_MANY_SOCKETS,
-    encode,
-)
 from rooms.ratelimit import FrameBudget
 
 from .access import user_group

@@ -20,7 +20,7 @@ def _moderator_or_error(request):
     if not request.user.is_authenticated:
         return not_logged_in_response()
     if not request.user.is_moderator:
-        return error_response(403, FORBIDDEN, "moderators only")
+        return error_response(FORBIDDEN, "moderators only")
     return None
 
 

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 
 from chatserver.consumers import ChatConsumer
 from chatserver.models import User
-from rooms.events import bind_to_running_loop
+from core.events import bind_to_running_loop
 from rooms.protocol import (
     BAD_REQUEST,
     CLOSE_FORBIDDEN,

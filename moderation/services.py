@@ -18,9 +18,10 @@ from django.db.models import BigIntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.events import publish_on_commit, publish_room_frame
 from rooms import protocol, sessions
-from rooms.events import publish_on_commit
 from rooms.models import Membership, Message, MessageState, Room, member_group, room_group
+from rooms.permissions import check_room_staff
 from rooms.protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ProtocolError
 
 from . import pipeline
@@ -190,7 +191,7 @@ def record_report(message: Message, reports_to_hide: int, established_before: da
         message.state, message.state_changed_at = MessageState.HELD, timezone.now()
         message.save(update_fields=["state", "state_changed_at"])
         frame = protocol.encode({"type": "message.removed", "seq": message.seq})
-        publish_on_commit(room_group(message.room_id), {"type": "room.frame", "frame": frame})
+        publish_room_frame(room_group(message.room_id), frame)
     flag = Flag.objects.select_related("message__author", "room").get(pk=flag.pk)
     _push_to_moderators("flag.new" if created else "flag.updated", "flag", flag_payload(flag))
 
@@ -325,7 +326,7 @@ def do_hide_message(moderator, room_slug: str, seq: int, reason: str) -> Message
         message.state, message.state_changed_at = MessageState.REMOVED, timezone.now()
         message.save(update_fields=["state", "state_changed_at"])
         frame = protocol.encode({"type": "message.removed", "seq": seq})
-        publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+        publish_room_frame(room_group(room.pk), frame)
         _audit(moderator, "message.hide", room=room, message=message, reason=reason)
     _close_flags(moderator, message)
     return message
@@ -342,7 +343,7 @@ def do_approve_message(moderator, room_slug: str, seq: int) -> Message:
     message.state, message.state_changed_at = MessageState.VISIBLE, timezone.now()
     message.save(update_fields=["state", "state_changed_at"])
     frame = protocol.encode(protocol.message_payload(message))
-    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    publish_room_frame(room_group(room.pk), frame)
     _audit(moderator, "message.approve", room=room, message=message)
     _close_flags(moderator, message)
     return message
@@ -363,7 +364,7 @@ def do_pin_announcement(user, room_slug: str, text: str) -> Room:
     room.save(update_fields=["pinned_text"])
     _audit(user, "room.pin", room=room, reason=text)
     frame = protocol.encode({"type": "pinned", "text": text})
-    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    publish_room_frame(room_group(room.pk), frame)
     return room
 
 
@@ -382,7 +383,7 @@ def do_pin_message(user, room_slug: str, seq: int) -> Room:
     _audit(user, "message.pin" if message else "message.unpin", room=room, message=message)
     payload = protocol.message_payload(message) if message else None
     frame = protocol.encode({"type": "pinned.message", "message": payload})
-    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    publish_room_frame(room_group(room.pk), frame)
     return room
 
 
@@ -452,13 +453,6 @@ def do_ban_member(moderator, room_slug: str, alias: str | None, reason: str, *, 
     return member
 
 
-def check_room_staff(user, room: Room) -> None:
-    """Raise ProtocolError(FORBIDDEN) unless ``user`` is a moderator or one of the room's facilitators."""
-    if user.is_authenticated and (user.is_moderator or room.facilitators.filter(pk=user.pk).exists()):
-        return
-    raise ProtocolError(FORBIDDEN, "moderators and this room's facilitators only")
-
-
 @transaction.atomic
 def do_set_slow_mode(user, room_slug: str, seconds: int) -> Room:
     """Set the least time between two messages of one member of a room (0 turns slow mode off); tell the room.
@@ -474,7 +468,7 @@ def do_set_slow_mode(user, room_slug: str, seconds: int) -> Room:
     room.save(update_fields=["slow_mode_seconds"])
     _audit(user, "room.slow_mode", room=room, seconds=seconds)
     frame = protocol.encode({"type": "slow_mode", "seconds": seconds})
-    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    publish_room_frame(room_group(room.pk), frame)
     return room
 
 

@@ -18,8 +18,8 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.events import publish
 from rooms import protocol
-from rooms.events import publish
 
 from .models import Escalation, EscalationStatus, NotificationAttempt
 from .services import MODERATORS_GROUP, escalation_payload, escalation_timer, shown_alias

@@ -62,22 +62,22 @@ def room_messages(request, slug: str):
     try:
         room = services.get_room(slug)
     except services.RoomNotFound:
-        return error_response(404, NOT_FOUND, "no such room")
+        return error_response(NOT_FOUND, "no such room")
     try:
         after_seq = _int_param(request, "after_seq", 0)
         before_seq = _int_param(request, "before_seq", 1)
         limit = _int_param(request, "limit", 1)
     except ValueError as error:
-        return error_response(400, BAD_REQUEST, str(error))
+        return error_response(BAD_REQUEST, str(error))
     if after_seq is not None and before_seq is not None:
-        return error_response(400, BAD_REQUEST, "give at most one of 'after_seq' and 'before_seq'")
+        return error_response(BAD_REQUEST, "give at most one of 'after_seq' and 'before_seq'")
     limit = limit or settings.CHAT_HISTORY_ON_JOIN
     if limit > settings.CHAT_HISTORY_PAGE_MAX:
-        return error_response(400, BAD_REQUEST, f"'limit' must be at most {settings.CHAT_HISTORY_PAGE_MAX}")
+        return error_response(BAD_REQUEST, f"'limit' must be at most {settings.CHAT_HISTORY_PAGE_MAX}")
 
     viewer = Membership.objects.filter(user=request.user, room=room).first()
     if viewer is not None and viewer.is_banned:
-        return error_response(403, FORBIDDEN, "you are banned from this room")
+        return error_response(FORBIDDEN, "you are banned from this room")
     if after_seq is not None:
         messages, has_more = services.messages_after(room.pk, viewer, after_seq, limit)
     else:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from moderation.services import check_room_staff
-
 from . import protocol
-from .events import publish_on_commit
+from .events import publish_room_frame
 from .identity import shown_name
 from .models import Membership, RaisedHand, Room, room_group
+from .permissions import check_room_staff
 from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, NOT_YOUR_TURN, ProtocolError
 
 
@@ -33,7 +32,7 @@ def circle_state(room: Room) -> dict:
 
 def _push(room: Room) -> None:
     frame = protocol.encode(circle_state(room))
-    publish_on_commit(room_group(room.pk), {"type": "room.frame", "frame": frame})
+    publish_room_frame(room_group(room.pk), frame)
 
 
 def _locked_room(member: Membership) -> Room:

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 
 from chatserver.consumers import ChatConsumer
+from core.events import bind_to_running_loop
 
 from . import circle, services
-from .events import bind_to_running_loop
 from .models import member_group
 from .presence import presence
 from .protocol import (

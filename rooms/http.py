@@ -10,27 +10,27 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
-from .protocol import FORBIDDEN, NOT_FOUND, NOT_LOGGED_IN, TOO_LONG, ProtocolError, decode_json_object
+from core.errors import NOT_LOGGED_IN, TOO_LONG, ApiError, http_status
 
-# The HTTP status for an error code; every other code a client can cause is a 400.
-STATUS_FOR_CODE = {NOT_LOGGED_IN: 401, FORBIDDEN: 403, NOT_FOUND: 404}
+from .protocol import ProtocolError, decode_json_object
 
 
-def error_response(status: int, code: str, detail: str, field: str | None = None) -> JsonResponse:
-    """Return the protocol's error object; ``field`` names the input it is about, for forms."""
+def error_response(code: str, detail: str, field: str | None = None) -> JsonResponse:
+    """Return the protocol's error object with the code's HTTP status; ``field`` names the input, for forms."""
     body = {"type": "error", "code": code, "detail": detail}
     if field:
         body["field"] = field
-    return JsonResponse(body, status=status)
+    return JsonResponse(body, status=http_status(code))
 
 
 def not_logged_in_response() -> JsonResponse:
     """Return the 401 answer of an endpoint that needs a signed-in user."""
-    return error_response(401, NOT_LOGGED_IN, "log in first")
+    return error_response(NOT_LOGGED_IN, "log in first")
 
 
-def protocol_error_response(error: ProtocolError) -> JsonResponse:
-    return JsonResponse(error.frame(), status=STATUS_FOR_CODE.get(error.code, 400))
+def protocol_error_response(error: ApiError) -> JsonResponse:
+    """Return the answer to an ``ApiError``: its error object, with its code's HTTP status."""
+    return JsonResponse(error.frame(), status=error.status)
 
 
 def json_body(request, *, empty: dict | None = None) -> dict:

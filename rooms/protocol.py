@@ -12,65 +12,41 @@ from typing import Any
 
 from django.conf import settings
 
-PROTOCOL_VERSION = 1
-
-# Error codes a client can cause. Each has a test in tests/rooms/test_protocol.py or test_consumer.py
-# (not_logged_in, HTTP only: tests/chatserver/test_http.py).
-BAD_REQUEST = "bad_request"  # not JSON, binary, unknown type, missing or wrongly typed field
-TOO_LONG = "too_long"  # body over CHAT_MAX_MESSAGE_CHARS, or a frame over CHAT_MAX_FRAME_BYTES
-# More than CHAT_RATE_LIMIT_MESSAGES in CHAT_RATE_LIMIT_SECONDS, or a socket over its frame budget
-# (CHAT_FRAME_RATE_PER_SECOND, bursts of CHAT_FRAME_BURST).
-RATE_LIMITED = "rate_limited"
-FORBIDDEN = "forbidden"  # the action is not allowed for this user in this room
-MUTED = "muted"  # the member is muted in this room for now
-ROOM_CLOSED = "room_closed"  # the room is not open for posting
-NOT_FOUND = "not_found"  # the frame names a message that does not exist in this room
-NOT_YOUR_TURN = "not_your_turn"  # a sharing circle is running and someone else holds the turn
-# HTTP only, with status 401: the endpoint needs a signed-in user (a socket is closed with 4401 instead).
-NOT_LOGGED_IN = "not_logged_in"
-ERROR_CODES = (
+# Error codes and close codes live in the bottom layer (core.errors); re-exported here for every caller.
+from core.errors import (  # noqa: F401  (re-exported: rooms.protocol has always named them)
     BAD_REQUEST,
-    TOO_LONG,
-    RATE_LIMITED,
+    CLOSE_ACCESS_CHANGED,
+    CLOSE_FORBIDDEN,
+    CLOSE_NO_SUCH_ROOM,
+    CLOSE_NOT_LOGGED_IN,
+    CLOSE_TOO_MANY_SOCKETS,
+    ERROR_CODES,
     FORBIDDEN,
     MUTED,
-    ROOM_CLOSED,
     NOT_FOUND,
-    NOT_YOUR_TURN,
     NOT_LOGGED_IN,
+    NOT_YOUR_TURN,
+    RATE_LIMITED,
+    ROOM_CLOSED,
+    STATUS_FOR_CODE,
+    TOO_LONG,
+    ApiError,
+    http_status,
 )
-CIRCLE_ACTIONS = ("circle.start", "circle.stop", "hand.raise", "hand.lower", "turn.give", "turn.pass")
+from core.frames import encode  # noqa: F401  (re-exported)
 
-# WebSocket close codes sent after accepting, so that browsers can read them.
-CLOSE_NOT_LOGGED_IN = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NO_SUCH_ROOM = 4404
-# The account's sign-in or role changed (logout, password change, deactivation, new role): reconnect,
-# and the handshake decides afresh (chatserver.access).
-CLOSE_ACCESS_CHANGED = 4408
-# The account already has CHAT_MAX_SOCKETS_PER_USER sockets open (all rooms, tabs and the moderator
-# socket, across processes): close one, then reconnect.
-CLOSE_TOO_MANY_SOCKETS = 4429
+PROTOCOL_VERSION = 1
+
+CIRCLE_ACTIONS = ("circle.start", "circle.stop", "hand.raise", "hand.lower", "turn.give", "turn.pass")
 
 CLIENT_ID_MAX_CHARS = 64
 # Lists and objects inside one another in a frame or an HTTP JSON body; real ones use 2 at most.
 MAX_JSON_DEPTH = 8
 
 
-class ProtocolError(Exception):
-    """An error a client caused; sent back as an ``error`` frame, the connection stays open."""
-
-    def __init__(self, code: str, detail: str, client_id: str | None = None):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-        self.client_id = client_id
-
-    def frame(self) -> dict[str, Any]:
-        frame = {"type": "error", "code": self.code, "detail": self.detail}
-        if self.client_id is not None:
-            frame["client_id"] = self.client_id
-        return frame
+# An error a client caused; sent back as an ``error`` frame, the connection stays open. Over HTTP, the
+# answer's status comes from the code (core.errors.STATUS_FOR_CODE).
+ProtocolError = ApiError
 
 
 @dataclass(frozen=True)
@@ -241,10 +217,6 @@ def parse_frame(text: str | None) -> ClientFrame:
         alias = typed_field(data, "alias", str) if kind == "turn.give" else None
         return CircleAction(action=kind, alias=alias)
     raise ProtocolError(BAD_REQUEST, "unknown frame type")
-
-
-def encode(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
 def message_payload(message, *, include_client_id: bool = False) -> dict[str, Any]:

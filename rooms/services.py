@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from chatserver.models import User
 from chatserver.names import name_problems
-from moderation import pipeline, rule_store
-from moderation import services as moderation_services
+from moderation import pipeline
 from moderation.support import support_frame
 
 from . import circle, protocol, sessions
@@ -26,6 +25,7 @@ from .aliases import pick_alias
 from .events import publish_on_commit
 from .identity import shown_name
 from .models import AnonymityPolicy, Membership, Message, MessageState, Report, Room
+from .moderation_hooks import moderation
 from .protocol import FORBIDDEN, MUTED, NOT_FOUND, RATE_LIMITED, ROOM_CLOSED, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
             recent_messages=tuple(reversed(recent)),
             crisis_sensitivity=settings.CRISIS_SENSITIVITY,
         ),
-        rule_store.active_rules(),
+        moderation().active_rules(),
     )
     # The pipeline never blocks a message with crisis signs (it escalates instead), so a blocked message
     # needs no support frame.
@@ -273,7 +273,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
                 state=state,
             )
             # The outbox: an escalation or flag commits with its message, or neither does.
-            moderation_services.record_decision(message, decision)
+            moderation().record_decision(message, decision)
             if state == MessageState.VISIBLE:
                 publish_on_commit(room.group_name, room_message_event(message))
     except IntegrityError:
@@ -357,7 +357,7 @@ def do_report_message(membership_id: int, seq: int, reason: str) -> Report:
         )
         if created:
             established_before = timezone.now() - timedelta(hours=settings.CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS)
-            moderation_services.record_report(message, settings.CHAT_REPORTS_TO_HIDE, established_before)
+            moderation().record_report(message, settings.CHAT_REPORTS_TO_HIDE, established_before)
     return report
 
 

@@ -10,11 +10,10 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from moderation.services import check_room_staff
-
 from . import services, sessions
 from .http import error_response, json_body, not_logged_in_response, protocol_error_response
 from .models import SessionOccurrence
+from .permissions import check_room_staff
 from .protocol import BAD_REQUEST, NOT_FOUND, ProtocolError
 
 
@@ -63,7 +62,7 @@ def room_sessions(request, slug: str):
     try:
         room = services.get_room(slug)
     except services.RoomNotFound:
-        return error_response(404, NOT_FOUND, "no such room")
+        return error_response(NOT_FOUND, "no such room")
     now = timezone.now()
     if request.method == "GET":
         listed = sessions.upcoming(room, now)
@@ -71,7 +70,7 @@ def room_sessions(request, slug: str):
             try:
                 check_room_staff(request.user, room)
             except ProtocolError as error:
-                return error_response(403, error.code, error.detail)
+                return protocol_error_response(error)
             listed = sessions.recent_and_upcoming(room, now)
             return JsonResponse(
                 {"sessions": [sessions.occurrence_payload(o, request.user, staff=True) for o in listed]}
@@ -80,14 +79,14 @@ def room_sessions(request, slug: str):
     try:
         check_room_staff(request.user, room)
     except ProtocolError as error:
-        return error_response(403, error.code, error.detail)
+        return protocol_error_response(error)
     try:
         data = json_body(request)
         series = sessions.do_create_series(_series_request(data, room, request.user), now)
     except ProtocolError as error:
         return protocol_error_response(error)
     except sessions.SessionError as error:
-        return error_response(400, BAD_REQUEST, error.message, error.field)
+        return error_response(BAD_REQUEST, error.message, error.field)
     occurrences = sessions.with_details(series.occurrences.all())
     return JsonResponse(
         {"series": series.pk, "sessions": [sessions.occurrence_payload(o, staff=True) for o in occurrences]},
@@ -100,7 +99,7 @@ def rsvp(request, occurrence_id: int):
     if not request.user.is_authenticated:
         return not_logged_in_response()
     if not SessionOccurrence.objects.filter(pk=occurrence_id).exists():
-        return error_response(404, NOT_FOUND, "no such session")
+        return error_response(NOT_FOUND, "no such session")
     try:
         if request.method == "POST":
             sessions.do_rsvp(request.user, occurrence_id)
@@ -109,7 +108,7 @@ def rsvp(request, occurrence_id: int):
     except ProtocolError as error:
         return protocol_error_response(error)
     except sessions.SessionError as error:
-        return error_response(400, BAD_REQUEST, error.message, error.field)
+        return error_response(BAD_REQUEST, error.message, error.field)
     occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)
     return JsonResponse(sessions.occurrence_payload(occurrence, request.user))
 
@@ -120,11 +119,11 @@ def _staff_occurrence(request, occurrence_id: int):
         return None, not_logged_in_response()
     occurrence = SessionOccurrence.objects.select_related("series__room").filter(pk=occurrence_id).first()
     if occurrence is None:
-        return None, error_response(404, NOT_FOUND, "no such session")
+        return None, error_response(NOT_FOUND, "no such session")
     try:
         check_room_staff(request.user, occurrence.series.room)
     except ProtocolError as error:
-        return None, error_response(403, error.code, error.detail)
+        return None, protocol_error_response(error)
     return occurrence, None
 
 
@@ -157,11 +156,11 @@ def manage_session(request, occurrence_id: int, action: str):
                 )
             sessions.do_edit_series(occurrence.series, now, **fields)
         else:
-            return error_response(404, NOT_FOUND, "unknown action")
+            return error_response(NOT_FOUND, "unknown action")
     except ProtocolError as error:
         return protocol_error_response(error)
     except sessions.SessionError as error:
-        return error_response(400, BAD_REQUEST, error.message, error.field)
+        return error_response(BAD_REQUEST, error.message, error.field)
     occurrence = sessions.with_details(SessionOccurrence.objects.all()).get(pk=occurrence_id)
     return JsonResponse(sessions.occurrence_payload(occurrence, staff=True))
 

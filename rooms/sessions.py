@@ -15,10 +15,10 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
 from chatserver.models import User
-from moderation.models import Escalation, Flag
 
 from .mail import has_control_characters, send_each
 from .models import Membership, Message, Room, Rsvp, SessionOccurrence, SessionSeries
+from .moderation_hooks import moderation
 from .protocol import FORBIDDEN, ProtocolError
 
 MAX_DURATION_MINUTES = 8 * 60
@@ -403,8 +403,7 @@ def summary(occurrence: SessionOccurrence) -> dict:
         "signed_up": occurrence.rsvps.filter(status=Rsvp.Status.GOING).count(),
         "took_part": during.values("author").distinct().count(),
         "messages": during.count(),
-        "flags": Flag.objects.filter(message__in=during).count(),
-        "escalations": Escalation.objects.filter(message__in=during).count(),
+        **moderation().counts_for(during),  # "flags", "escalations"
     }
 
 

@@ -138,3 +138,13 @@ def test_any_text_gives_a_frame_or_a_protocol_error(text):
         parse_frame(text)
     except ProtocolError as error:
         assert error.code in {BAD_REQUEST, TOO_LONG}
+
+
+def test_an_api_error_carries_its_codes_http_status():
+    from core.errors import ERROR_CODES, ApiError
+
+    statuses = {code: ApiError(code, "detail").status for code in ERROR_CODES}
+    assert statuses.pop("not_logged_in") == 401 and statuses.pop("forbidden") == 403
+    assert statuses.pop("not_found") == 404
+    assert set(statuses.values()) == {400}, "every other code a client can cause is a 400"
+    assert ProtocolError is ApiError, "rooms.protocol re-exports core's error"
