@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from moderation.services import reveals_of
+from moderation.reveals import reveals_of
 from rooms import sessions
 from rooms.calendar import calendar_token
 from rooms.models import Membership, Room

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rooms.http import error_response, json_body, not_logged_in_response, protocol_error_response
 from rooms.protocol import BAD_REQUEST, FORBIDDEN, ProtocolError, int_field, typed_field
 
-from . import services
+from . import payloads, room_tools
 from .consumers import perform
 from .models import AuditEntry
 
@@ -40,7 +40,7 @@ def action(request):
 def queue(request):
     if (refused := _moderator_or_error(request)) is not None:
         return refused
-    return JsonResponse(services.queue_snapshot())
+    return JsonResponse(payloads.queue_snapshot())
 
 
 def _member_shown(entry: AuditEntry) -> str | None:
@@ -52,7 +52,7 @@ def _member_shown(entry: AuditEntry) -> str | None:
     if entry.member is None:
         return None
     if entry.message is not None:
-        return services.shown_alias(entry.message)
+        return payloads.shown_alias(entry.message)
     return entry.member.alias
 
 
@@ -107,11 +107,11 @@ def room_tool(request, slug: str):
                 "or {'type': 'message.pin', 'seq'}",
             )
         if kind == "room.pin":
-            services.do_pin_announcement(request.user, slug, typed_field(data, "text", str))
+            room_tools.do_pin_announcement(request.user, slug, typed_field(data, "text", str))
         elif kind == "message.pin":
-            services.do_pin_message(request.user, slug, int_field(data, "seq", required=True, minimum=0))
+            room_tools.do_pin_message(request.user, slug, int_field(data, "seq", required=True, minimum=0))
         else:
-            services.do_set_slow_mode(request.user, slug, int_field(data, "seconds", required=True, minimum=0))
+            room_tools.do_set_slow_mode(request.user, slug, int_field(data, "seconds", required=True, minimum=0))
     except ProtocolError as error:
         return protocol_error_response(error)
     return JsonResponse({"type": "action.done", "action": kind, "room": slug})

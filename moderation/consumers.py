@@ -20,7 +20,7 @@ from rooms.protocol import (
     typed_field,
 )
 
-from . import services
+from . import member_actions, payloads, queue_actions, reveals, room_tools
 
 logger = logging.getLogger(__name__)
 REASON_MAX_CHARS = 2000
@@ -36,13 +36,15 @@ def _text(data: dict, name: str, *, required: bool = True) -> str:
 def perform(user, kind: str, data: dict) -> dict:
     """Run one moderator action; return the frame answering it. Raise ProtocolError on bad input."""
     if kind == "escalation.ack":
-        escalation = services.do_acknowledge_escalation(user, int_field(data, "id", required=True))
+        escalation = queue_actions.do_acknowledge_escalation(user, int_field(data, "id", required=True))
         return {"type": "action.done", "action": kind, "id": escalation.pk}
     if kind == "escalation.resolve":
-        escalation = services.do_resolve_escalation(user, int_field(data, "id", required=True), _text(data, "note"))
+        escalation = queue_actions.do_resolve_escalation(
+            user, int_field(data, "id", required=True), _text(data, "note")
+        )
         return {"type": "action.done", "action": kind, "id": escalation.pk}
     if kind == "identity.reveal":
-        request = services.do_request_reveal(
+        request = reveals.do_request_reveal(
             user,
             _text(data, "reason"),
             int_field(data, "escalation", required=False),
@@ -50,28 +52,28 @@ def perform(user, kind: str, data: dict) -> dict:
         )
         return {"type": "action.done", "action": kind, "request": request.pk, "status": request.status}
     if kind == "identity.reveal.approve":
-        request = services.do_approve_reveal(user, int_field(data, "request", required=True))
+        request = reveals.do_approve_reveal(user, int_field(data, "request", required=True))
         return {"type": "action.done", "action": kind, "request": request.pk, "status": request.status}
     room = _text(data, "room")
     if kind == "message.hide":
         seq = int_field(data, "seq", required=True)
-        services.do_hide_message(user, room, seq, _text(data, "reason", required=False))
+        queue_actions.do_hide_message(user, room, seq, _text(data, "reason", required=False))
         return {"type": "action.done", "action": kind, "room": room, "seq": seq}
     if kind == "message.approve":
         seq = int_field(data, "seq", required=True)
-        services.do_approve_message(user, room, seq)
+        queue_actions.do_approve_message(user, room, seq)
         return {"type": "action.done", "action": kind, "room": room, "seq": seq}
     if kind == "room.pin":
         text = typed_field(data, "text", str)
-        services.do_pin_announcement(user, room, text)
+        room_tools.do_pin_announcement(user, room, text)
         return {"type": "action.done", "action": kind, "room": room}
     if kind == "message.pin":
         seq = int_field(data, "seq", required=True, minimum=0)
-        services.do_pin_message(user, room, seq)
+        room_tools.do_pin_message(user, room, seq)
         return {"type": "action.done", "action": kind, "room": room, "seq": seq}
     if kind == "room.slow_mode":
         seconds = int_field(data, "seconds", required=True, minimum=0)
-        services.do_set_slow_mode(user, room, seconds)
+        room_tools.do_set_slow_mode(user, room, seconds)
         return {"type": "action.done", "action": kind, "room": room, "seconds": seconds}
     if kind not in ("user.warn", "user.mute", "user.ban"):
         raise ProtocolError(BAD_REQUEST, "unknown frame type")
@@ -79,12 +81,12 @@ def perform(user, kind: str, data: dict) -> dict:
     seq = int_field(data, "seq", required=False)
     alias = _text(data, "alias", required=seq is None) or None
     if kind == "user.warn":
-        services.do_warn_member(user, room, alias, _text(data, "reason"), seq=seq)
+        member_actions.do_warn_member(user, room, alias, _text(data, "reason"), seq=seq)
     elif kind == "user.mute":
         minutes = int_field(data, "minutes", required=True)
-        services.do_mute_member(user, room, alias, minutes, _text(data, "reason", required=False), seq=seq)
+        member_actions.do_mute_member(user, room, alias, minutes, _text(data, "reason", required=False), seq=seq)
     else:
-        services.do_ban_member(user, room, alias, _text(data, "reason"), seq=seq)
+        member_actions.do_ban_member(user, room, alias, _text(data, "reason"), seq=seq)
     target = {"alias": alias} if seq is None else {"seq": seq}
     return {"type": "action.done", "action": kind, "room": room, **target}
 
@@ -125,18 +127,18 @@ class ModeratorConsumer(ChatConsumer):
         bind_to_running_loop()
         self.user = user
         # Join first, then read the queue: anything raised in between arrives twice, never not at all.
-        await self.channel_layer.group_add(services.MODERATORS_GROUP, self.channel_name)
-        await self.channel_layer.group_add(services.moderator_group(user.pk), self.channel_name)
+        await self.channel_layer.group_add(payloads.MODERATORS_GROUP, self.channel_name)
+        await self.channel_layer.group_add(reveals.moderator_group(user.pk), self.channel_name)
         self.joined = True
         self.checked_at = time.monotonic()
-        snapshot = await database_sync_to_async(services.queue_snapshot)()
+        snapshot = await database_sync_to_async(payloads.queue_snapshot)()
         await self.send(text_data=encode(snapshot))
 
     async def disconnect(self, code):
         if self.joined:
             self.joined = False
-            await self.channel_layer.group_discard(services.MODERATORS_GROUP, self.channel_name)
-            await self.channel_layer.group_discard(services.moderator_group(self.user.pk), self.channel_name)
+            await self.channel_layer.group_discard(payloads.MODERATORS_GROUP, self.channel_name)
+            await self.channel_layer.group_discard(reveals.moderator_group(self.user.pk), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.joined:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from rooms.models import Message
 
-from . import rule_store, services
+from . import outbox, rule_store
 from .models import Escalation, Flag
 from .pipeline import Decision
 from .rules import CompiledRuleSet
@@ -21,10 +21,10 @@ class RoomHooks:
         return rule_store.active_rules()
 
     def record_decision(self, message: Message, decision: Decision) -> None:
-        services.record_decision(message, decision)
+        outbox.record_decision(message, decision)
 
     def record_report(self, message: Message, reports_to_hide: int, established_before: datetime) -> None:
-        services.record_report(message, reports_to_hide, established_before)
+        outbox.record_report(message, reports_to_hide, established_before)
 
     def counts_for(self, messages: QuerySet[Message]) -> dict[str, int]:
         return {

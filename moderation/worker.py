@@ -22,7 +22,8 @@ from core.events import publish
 from rooms import protocol
 
 from .models import Escalation, EscalationStatus, NotificationAttempt
-from .services import MODERATORS_GROUP, escalation_payload, escalation_timer, shown_alias
+from .outbox import escalation_timer
+from .payloads import MODERATORS_GROUP, escalation_payload, shown_alias
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from moderation import services as moderation_services
+from moderation import payloads
 from moderation.models import Escalation, Flag, FlagSource
 from rooms import services
 from rooms.models import Message, MessageState, Report
@@ -60,7 +60,7 @@ def queue(make_user, make_room):
 
 def test_queue_snapshot_query_count_is_pinned(queue, django_assert_max_num_queries):
     with django_assert_max_num_queries(QUEUE_QUERIES):
-        snapshot = moderation_services.queue_snapshot()
+        snapshot = payloads.queue_snapshot()
     assert len(snapshot["escalations"]) == ITEMS and len(snapshot["flags"]) == ITEMS
     assert all(item["context"] for item in snapshot["escalations"] + snapshot["flags"])
     assert any(flag["reports"] for flag in snapshot["flags"])
@@ -76,27 +76,27 @@ def test_queue_over_http_query_count_is_pinned(queue, make_user, django_assert_m
 
 def test_the_snapshot_gives_each_item_the_same_context_as_alone(queue):
     """Loading every item's context in one query changes nothing: each is what message_context reads alone."""
-    snapshot = moderation_services.queue_snapshot()
+    snapshot = payloads.queue_snapshot()
     by_seq = {(item["room"]["slug"], item["message"]["seq"]): item for item in snapshot["escalations"]}
     by_seq.update({(item["room"]["slug"], item["message"]["seq"]): item for item in snapshot["flags"]})
     assert len(by_seq) == 2 * ITEMS
     for message in queue:
-        alone = moderation_services.message_context(Message.objects.get(pk=message.pk))
+        alone = payloads.message_context(Message.objects.get(pk=message.pk))
         assert by_seq[(message.room.slug, message.seq)]["context"] == alone
-        assert 1 <= len(alone) <= moderation_services.CONTEXT_BEFORE
+        assert 1 <= len(alone) <= payloads.CONTEXT_BEFORE
         assert all("state" not in m for m in alone), "only visible messages are context"
-    assert any(len(item["context"]) == moderation_services.CONTEXT_BEFORE for item in by_seq.values())
+    assert any(len(item["context"]) == payloads.CONTEXT_BEFORE for item in by_seq.values())
 
 
 def test_context_is_read_in_batches_that_overlap_correctly(queue, monkeypatch, django_assert_num_queries):
     """More messages than one batch: one query per batch, and windows shared between batches count once."""
-    monkeypatch.setattr(moderation_services, "CONTEXT_PREFETCH_BATCH", 5)
+    monkeypatch.setattr(payloads, "CONTEXT_PREFETCH_BATCH", 5)
     messages = [Message.objects.get(pk=m.pk) for m in queue]
     with django_assert_num_queries(3):
-        moderation_services.prefetch_message_context(messages)
+        payloads.prefetch_message_context(messages)
     for message in messages:
-        alone = moderation_services.message_context(Message.objects.get(pk=message.pk))
-        assert moderation_services.message_context(message) == alone
+        alone = payloads.message_context(Message.objects.get(pk=message.pk))
+        assert payloads.message_context(message) == alone
 
 
 def test_context_of_the_first_messages_of_a_room(make_user, make_room, django_assert_num_queries):
@@ -107,8 +107,8 @@ def test_context_of_the_first_messages_of_a_room(make_user, make_room, django_as
         services.do_send_message(member.pk, f"c{number}", f"early message {number}")
     messages = list(Message.objects.filter(room=room).order_by("seq"))
     with django_assert_num_queries(1):
-        moderation_services.prefetch_message_context(messages)
-        contexts = [moderation_services.message_context(m) for m in messages]
+        payloads.prefetch_message_context(messages)
+        contexts = [payloads.message_context(m) for m in messages]
     assert [[m["seq"] for m in context] for context in contexts] == [[], [1], [1, 2]]
     with django_assert_num_queries(0):
-        moderation_services.prefetch_message_context([])
+        payloads.prefetch_message_context([])

@@ -374,7 +374,7 @@ def test_a_banned_member_cannot_sign_up_for_the_rooms_sessions(make_room, make_u
 
 
 def test_a_ban_gives_up_the_members_seats_in_upcoming_sessions(make_room, make_user):
-    from moderation.services import do_ban_member
+    from moderation.member_actions import do_ban_member
 
     room = make_room(slug="r")
     occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(days=2), capacity=1)
