@@ -7,10 +7,9 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from rooms.http import error_response, json_body, not_logged_in_response, protocol_error_response
-from rooms.protocol import BAD_REQUEST, FORBIDDEN, ProtocolError, int_field, typed_field
+from rooms.protocol import FORBIDDEN, ProtocolError, typed_field
 
-from . import payloads, room_tools
-from .consumers import perform
+from . import actions, payloads
 from .models import AuditEntry
 
 AUDIT_PAGE = 200
@@ -31,7 +30,7 @@ def action(request):
         return refused
     try:
         data = json_body(request)
-        return JsonResponse(perform(request.user, typed_field(data, "type", str), data))
+        return JsonResponse(actions.perform(request.user, typed_field(data, "type", str), data))
     except ProtocolError as error:
         return protocol_error_response(error)
 
@@ -100,18 +99,7 @@ def room_tool(request, slug: str):
     try:
         data = json_body(request)
         kind = data.get("type")
-        if kind not in ("room.slow_mode", "room.pin", "message.pin"):
-            raise ProtocolError(
-                BAD_REQUEST,
-                "send {'type': 'room.slow_mode', 'seconds'}, {'type': 'room.pin', 'text'} "
-                "or {'type': 'message.pin', 'seq'}",
-            )
-        if kind == "room.pin":
-            room_tools.do_pin_announcement(request.user, slug, typed_field(data, "text", str))
-        elif kind == "message.pin":
-            room_tools.do_pin_message(request.user, slug, int_field(data, "seq", required=True, minimum=0))
-        else:
-            room_tools.do_set_slow_mode(request.user, slug, int_field(data, "seconds", required=True, minimum=0))
+        actions.run(request.user, actions.parse_room_tool(kind, data, slug))
     except ProtocolError as error:
         return protocol_error_response(error)
     return JsonResponse({"type": "action.done", "action": kind, "room": slug})

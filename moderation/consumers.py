@@ -10,85 +10,12 @@ from channels.db import database_sync_to_async
 from chatserver.consumers import ChatConsumer
 from chatserver.models import User
 from core.events import bind_to_running_loop
-from rooms.protocol import (
-    BAD_REQUEST,
-    CLOSE_FORBIDDEN,
-    ProtocolError,
-    decode_object,
-    encode,
-    int_field,
-    typed_field,
-)
+from rooms.protocol import CLOSE_FORBIDDEN, ProtocolError, decode_object, encode
 
-from . import member_actions, payloads, queue_actions, reveals, room_tools
+from . import payloads, reveals
+from .actions import perform
 
 logger = logging.getLogger(__name__)
-REASON_MAX_CHARS = 2000
-
-
-def _text(data: dict, name: str, *, required: bool = True) -> str:
-    value = typed_field(data, name, str, required=required) or ""
-    if len(value) > REASON_MAX_CHARS:
-        raise ProtocolError(BAD_REQUEST, f"'{name}' is longer than {REASON_MAX_CHARS} characters")
-    return value
-
-
-def perform(user, kind: str, data: dict) -> dict:
-    """Run one moderator action; return the frame answering it. Raise ProtocolError on bad input."""
-    if kind == "escalation.ack":
-        escalation = queue_actions.do_acknowledge_escalation(user, int_field(data, "id", required=True))
-        return {"type": "action.done", "action": kind, "id": escalation.pk}
-    if kind == "escalation.resolve":
-        escalation = queue_actions.do_resolve_escalation(
-            user, int_field(data, "id", required=True), _text(data, "note")
-        )
-        return {"type": "action.done", "action": kind, "id": escalation.pk}
-    if kind == "identity.reveal":
-        request = reveals.do_request_reveal(
-            user,
-            _text(data, "reason"),
-            int_field(data, "escalation", required=False),
-            int_field(data, "flag", required=False),
-        )
-        return {"type": "action.done", "action": kind, "request": request.pk, "status": request.status}
-    if kind == "identity.reveal.approve":
-        request = reveals.do_approve_reveal(user, int_field(data, "request", required=True))
-        return {"type": "action.done", "action": kind, "request": request.pk, "status": request.status}
-    room = _text(data, "room")
-    if kind == "message.hide":
-        seq = int_field(data, "seq", required=True)
-        queue_actions.do_hide_message(user, room, seq, _text(data, "reason", required=False))
-        return {"type": "action.done", "action": kind, "room": room, "seq": seq}
-    if kind == "message.approve":
-        seq = int_field(data, "seq", required=True)
-        queue_actions.do_approve_message(user, room, seq)
-        return {"type": "action.done", "action": kind, "room": room, "seq": seq}
-    if kind == "room.pin":
-        text = typed_field(data, "text", str)
-        room_tools.do_pin_announcement(user, room, text)
-        return {"type": "action.done", "action": kind, "room": room}
-    if kind == "message.pin":
-        seq = int_field(data, "seq", required=True, minimum=0)
-        room_tools.do_pin_message(user, room, seq)
-        return {"type": "action.done", "action": kind, "room": room, "seq": seq}
-    if kind == "room.slow_mode":
-        seconds = int_field(data, "seconds", required=True, minimum=0)
-        room_tools.do_set_slow_mode(user, room, seconds)
-        return {"type": "action.done", "action": kind, "room": room, "seconds": seconds}
-    if kind not in ("user.warn", "user.mute", "user.ban"):
-        raise ProtocolError(BAD_REQUEST, "unknown frame type")
-    # The member: by alias, or as the author of a message (how a message posted under a name is acted on).
-    seq = int_field(data, "seq", required=False)
-    alias = _text(data, "alias", required=seq is None) or None
-    if kind == "user.warn":
-        member_actions.do_warn_member(user, room, alias, _text(data, "reason"), seq=seq)
-    elif kind == "user.mute":
-        minutes = int_field(data, "minutes", required=True)
-        member_actions.do_mute_member(user, room, alias, minutes, _text(data, "reason", required=False), seq=seq)
-    else:
-        member_actions.do_ban_member(user, room, alias, _text(data, "reason"), seq=seq)
-    target = {"alias": alias} if seq is None else {"seq": seq}
-    return {"type": "action.done", "action": kind, "room": room, **target}
 
 
 class AccessRevoked(Exception):

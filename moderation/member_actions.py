@@ -27,7 +27,7 @@ def do_warn_member(moderator, room_slug: str, alias: str | None, reason: str, *,
     """Send a warning with its reason to the member with this alias, or the author of message ``seq`` (their
     sockets in the room only), and audit it.
 
-    Precondition: ``reason`` is at most REASON_MAX_CHARS (the consumer checks it). Raise ProtocolError:
+    Precondition: ``reason`` is at most REASON_MAX_CHARS (moderation.actions checks it). Raise ProtocolError:
     FORBIDDEN unless ``moderator`` is a moderator, BAD_REQUEST for a blank reason, NOT_FOUND for an unknown
     room, alias or message.
     """
@@ -48,7 +48,7 @@ def do_mute_member(
     """Stop the member with this alias, or the author of message ``seq``, posting in a room for ``minutes``
     from now (they can still read), tell them, and audit it.
 
-    Precondition: ``reason`` (may be empty) is at most REASON_MAX_CHARS (the consumer checks it). Raise
+    Precondition: ``reason`` (may be empty) is at most REASON_MAX_CHARS (moderation.actions checks it). Raise
     ProtocolError: FORBIDDEN unless ``moderator`` is a moderator or when muting a moderator, BAD_REQUEST for
     minutes outside 1..MAX_MUTE_MINUTES, NOT_FOUND for an unknown room, alias or message.
     """
