@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import services, sessions
+from . import history, services, sessions
 from .calendar import room_feed, user_feed
 from .http import error_response, not_logged_in_response
 from .models import CalendarToken, Membership, Room
@@ -79,9 +79,9 @@ def room_messages(request, slug: str):
     if viewer is not None and viewer.is_banned:
         return error_response(FORBIDDEN, "you are banned from this room")
     if after_seq is not None:
-        messages, has_more = services.messages_after(room.pk, viewer, after_seq, limit)
+        messages, has_more = history.messages_after(room.pk, viewer, after_seq, limit)
     else:
-        messages, has_more = services.messages_before(room.pk, viewer, before_seq or room.last_seq + 1, limit)
+        messages, has_more = history.messages_before(room.pk, viewer, before_seq or room.last_seq + 1, limit)
     return JsonResponse({"room": room.slug, "last_seq": room.last_seq, "messages": messages, "has_more": has_more})
 
 

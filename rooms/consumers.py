@@ -10,7 +10,8 @@ from channels.db import database_sync_to_async
 from chatserver.consumers import ChatConsumer
 from core.events import bind_to_running_loop
 
-from . import circle, services
+from . import circle, history, services
+from .identity import identity_payload
 from .models import member_group
 from .presence import presence
 from .protocol import (
@@ -71,7 +72,7 @@ class RoomConsumer(ChatConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(member_group(membership.pk), self.channel_name)
         online = await presence.join(membership.room_id, user.pk, self.channel_name)
-        snapshot = await database_sync_to_async(services.join_snapshot)(membership, after_seq, online)
+        snapshot = await database_sync_to_async(history.join_snapshot)(membership, after_seq, online)
         await self.send(text_data=encode(snapshot))
         if after_seq_error is not None:
             await self.send_frame(after_seq_error.frame())
@@ -107,7 +108,7 @@ class RoomConsumer(ChatConsumer):
                 membership = await database_sync_to_async(services.do_set_identity)(
                     self.membership.pk, frame.anonymous
                 )
-                await self.send_frame({"type": "identity", **services.identity_payload(membership)})
+                await self.send_frame({"type": "identity", **identity_payload(membership)})
             elif isinstance(frame, FetchHistory):
                 await self.fetch_history(frame)
             elif isinstance(frame, ReportMessage):
@@ -158,11 +159,11 @@ class RoomConsumer(ChatConsumer):
 
     async def fetch_history(self, frame: FetchHistory) -> None:
         if frame.before_seq is not None:
-            messages, has_more = await database_sync_to_async(services.messages_before)(
+            messages, has_more = await database_sync_to_async(history.messages_before)(
                 self.membership.room_id, self.membership, frame.before_seq, frame.limit
             )
         else:
-            messages, has_more = await database_sync_to_async(services.messages_after)(
+            messages, has_more = await database_sync_to_async(history.messages_after)(
                 self.membership.room_id, self.membership, frame.after_seq, frame.limit
             )
         await self.send_frame({"type": "history", "messages": messages, "has_more": has_more})

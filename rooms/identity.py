@@ -16,3 +16,7 @@ def shown_name(membership: Membership) -> str:
     Precondition: ``membership.user`` is loaded (or loadable).
     """
     return membership.alias if membership.is_anonymous else membership.user.display_name
+
+
+def identity_payload(membership: Membership) -> dict:
+    return {"alias": membership.alias, "anonymous": membership.is_anonymous, "name": shown_name(membership)}

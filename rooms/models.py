@@ -113,7 +113,7 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     state = models.CharField(max_length=16, choices=MessageState.choices, default=MessageState.VISIBLE)
     # When a moderator (or enough reports) last hid or approved it: reconnecting clients are told about
-    # such changes to messages they already had (see services.join_snapshot).
+    # such changes to messages they already had (see history.join_snapshot).
     state_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from chatserver.models import User
@@ -23,6 +22,7 @@ from moderation.support import support_frame
 from . import circle, protocol, sessions
 from .aliases import pick_alias
 from .events import publish_on_commit
+from .history import visible_to
 from .identity import shown_name
 from .models import AnonymityPolicy, Membership, Message, MessageState, Report, Room
 from .moderation_hooks import moderation
@@ -92,10 +92,6 @@ def do_join_room(user: User, room: Room) -> Membership:
         membership.is_anonymous = expected
         membership.save(update_fields=["is_anonymous"])
     return membership
-
-
-def identity_payload(membership: Membership) -> dict:
-    return {"alias": membership.alias, "anonymous": membership.is_anonymous, "name": shown_name(membership)}
 
 
 def check_name_may_be_shown(membership: Membership) -> None:
@@ -307,35 +303,6 @@ def room_message_event(message: Message) -> dict:
     return {"type": "room.message", "frame": protocol.encode(protocol.message_payload(message))}
 
 
-def _visible_to(room_id: int, viewer: Membership | None):
-    """Messages a viewer may see: visible ones, plus the viewer's own held ones (marked held)."""
-    messages = Message.objects.filter(room_id=room_id)
-    if viewer is None:
-        return messages.filter(state=MessageState.VISIBLE)
-    return messages.filter(Q(state=MessageState.VISIBLE) | Q(state=MessageState.HELD, author=viewer))
-
-
-def _payloads(messages, viewer: Membership | None) -> list[dict]:
-    viewer_id = viewer.pk if viewer is not None else None
-    return [protocol.message_payload(m, include_client_id=(m.author_id == viewer_id)) for m in messages]
-
-
-def messages_before(room_id: int, viewer: Membership | None, before_seq: int, limit: int) -> tuple[list[dict], bool]:
-    """Return up to ``limit`` messages with seq < before_seq, oldest first, and whether older ones exist."""
-    messages = list(_visible_to(room_id, viewer).filter(seq__lt=before_seq).order_by("-seq")[: limit + 1])
-    has_more = len(messages) > limit
-    messages = messages[:limit]
-    messages.reverse()
-    return _payloads(messages, viewer), has_more
-
-
-def messages_after(room_id: int, viewer: Membership | None, after_seq: int, limit: int) -> tuple[list[dict], bool]:
-    """Return up to ``limit`` messages with seq > after_seq, oldest first, and whether newer ones exist."""
-    messages = list(_visible_to(room_id, viewer).filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
-    has_more = len(messages) > limit
-    return _payloads(messages[:limit], viewer), has_more
-
-
 def do_report_message(membership_id: int, seq: int, reason: str) -> Report:
     """Store a member's report of a message they can see, and put the message in the moderators' queue.
 
@@ -344,7 +311,7 @@ def do_report_message(membership_id: int, seq: int, reason: str) -> Report:
     moderator approves or removes it; newer accounts' reports reach the moderators only.
     """
     membership = Membership.objects.get(pk=membership_id)
-    message = _visible_to(membership.room_id, membership).filter(seq=seq).first()
+    message = visible_to(membership.room_id, membership).filter(seq=seq).first()
     if message is None:
         raise ProtocolError(NOT_FOUND, f"no message {seq} in this room")
     if message.author_id == membership.pk:
@@ -359,69 +326,3 @@ def do_report_message(membership_id: int, seq: int, reason: str) -> Report:
             established_before = timezone.now() - timedelta(hours=settings.CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS)
             moderation().record_report(message, settings.CHAT_REPORTS_TO_HIDE, established_before)
     return report
-
-
-def changes_before(room_id: int, viewer: Membership, up_to_seq: int) -> list[dict]:
-    """Return recent moderation changes to messages with seq <= up_to_seq, as frames to apply in order.
-
-    A reconnecting client already had those messages; a hide or an approval while it was away would
-    otherwise never reach it. Applying a change twice is harmless, so the window is generous.
-    """
-    since = timezone.now() - timedelta(seconds=settings.CHAT_CHANGES_WINDOW_SECONDS)
-    changed = Message.objects.filter(room_id=room_id, seq__lte=up_to_seq, state_changed_at__gte=since).order_by("seq")
-    frames = []
-    for message in changed[: settings.CHAT_REPLAY_LIMIT]:
-        if message.state == MessageState.VISIBLE or message.author_id == viewer.pk:
-            frames.append(protocol.message_payload(message, include_client_id=message.author_id == viewer.pk))
-        else:
-            frames.append({"type": "message.removed", "seq": message.seq})
-    return frames
-
-
-def pinned_message_payload(room: Room) -> dict | None:
-    """The room's pinned message as a protocol message object, or None (none pinned, or no longer visible)."""
-    message = room.pinned_message
-    if message is None or message.state != MessageState.VISIBLE:
-        return None
-    return protocol.message_payload(message)
-
-
-def join_snapshot(membership: Membership, after_seq: int | None, online: int) -> dict:
-    """Return the ``room.joined`` frame for a member who just connected.
-
-    Precondition: ``membership.user`` is loaded. The room is read fresh (its ``last_seq`` after the caller
-    joined the room's group, so no message falls between history and live frames), in one query with its
-    pinned message and circle speaker.
-    """
-    room = Room.objects.select_related("pinned_message", "circle_speaker__user").get(pk=membership.room_id)
-    membership.room = room
-    frame = {
-        "type": "room.joined",
-        "protocol": protocol.PROTOCOL_VERSION,
-        "room": {
-            "slug": room.slug,
-            "title": room.title,
-            "anonymity": room.anonymity,
-            "posting_open": room.posting_open,
-            "slow_mode_seconds": room.slow_mode_seconds,
-            "pinned": room.pinned_text,
-            "pinned_message": pinned_message_payload(room),
-        },
-        "you": {**identity_payload(membership), "role": membership.user.role},
-        "circle": circle.circle_state(room),
-        "last_seq": room.last_seq,
-        "online": online,
-    }
-    if after_seq is None:
-        # has_more here means older messages exist (scroll back with history.fetch before_seq).
-        frame["history"], frame["has_more"] = messages_before(
-            room.pk, membership, room.last_seq + 1, settings.CHAT_HISTORY_ON_JOIN
-        )
-    else:
-        # has_more here means the replay was capped: page on with history.fetch after_seq.
-        frame["history"], frame["has_more"] = messages_after(
-            room.pk, membership, after_seq, settings.CHAT_REPLAY_LIMIT
-        )
-        frame["capped"] = frame["has_more"]
-        frame["changes"] = changes_before(room.pk, membership, after_seq)
-    return frame

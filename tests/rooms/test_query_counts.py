@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from moderation.models import Escalation
-from rooms import services, sessions
+from rooms import history, services, sessions
 from rooms.models import Membership, Message, MessageState, RaisedHand, Room, Rsvp
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def _connected_member(user, slug):
 def test_join_snapshot_query_count_is_pinned(busy_room, make_user, django_assert_max_num_queries):
     membership = _connected_member(make_user(), busy_room.slug)
     with django_assert_max_num_queries(JOIN_QUERIES):
-        frame = services.join_snapshot(membership, None, online=3)
+        frame = history.join_snapshot(membership, None, online=3)
     assert len(frame["history"]) == 8 and frame["room"]["pinned_message"]["seq"] == 4
     hands, speaker = frame["circle"]["hands"], frame["circle"]["speaker"]
     assert len(hands) == PEOPLE and all(name.startswith("First") for name in [*hands, speaker])
@@ -73,7 +73,7 @@ def test_join_snapshot_query_count_is_pinned(busy_room, make_user, django_assert
 def test_join_snapshot_replay_query_count_is_pinned(busy_room, make_user, django_assert_max_num_queries):
     membership = _connected_member(make_user(), busy_room.slug)
     with django_assert_max_num_queries(REPLAY_QUERIES):
-        frame = services.join_snapshot(membership, 6, online=3)
+        frame = history.join_snapshot(membership, 6, online=3)
     assert [m["seq"] for m in frame["history"]] == [7, 8, 10, 11, 12]
     assert frame["changes"] == [{"type": "message.removed", "seq": 2}, {"type": "message.removed", "seq": 5}]
     assert len(frame["circle"]["hands"]) == PEOPLE
