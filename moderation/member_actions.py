@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.events import publish_on_commit
-from rooms import protocol, sessions
+from rooms import protocol, rsvps
 from rooms.models import Membership, member_group
 from rooms.protocol import BAD_REQUEST, FORBIDDEN, ProtocolError
 
@@ -78,7 +78,7 @@ def do_ban_member(moderator, room_slug: str, alias: str | None, reason: str, *, 
     member.is_banned = True
     member.save(update_fields=["is_banned"])
     # Their seats in the room's coming sessions go to the waitlist: no reminders for a room they cannot enter.
-    sessions.do_cancel_upcoming_rsvps(member.user, member.room, timezone.now())
+    rsvps.do_cancel_upcoming_rsvps(member.user, member.room, timezone.now())
     audit(moderator, "user.ban", room=member.room, message=message, member=member, reason=reason.strip())
     _to_member(member, {"type": "member.banned"})
     return member

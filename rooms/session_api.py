@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from . import services, sessions
+from . import rsvps, services, sessions
 from .http import error_response, json_body, not_logged_in_response, protocol_error_response
 from .models import SessionOccurrence
 from .permissions import check_room_staff
@@ -102,9 +102,9 @@ def rsvp(request, occurrence_id: int):
         return error_response(NOT_FOUND, "no such session")
     try:
         if request.method == "POST":
-            sessions.do_rsvp(request.user, occurrence_id)
+            rsvps.do_rsvp(request.user, occurrence_id)
         else:
-            sessions.do_cancel_rsvp(request.user, occurrence_id)
+            rsvps.do_cancel_rsvp(request.user, occurrence_id)
     except ProtocolError as error:
         return protocol_error_response(error)
     except sessions.SessionError as error:
@@ -170,4 +170,4 @@ def session_summary(request, occurrence_id: int):
     occurrence, refused = _staff_occurrence(request, occurrence_id)
     if refused is not None:
         return refused
-    return JsonResponse(sessions.summary(occurrence))
+    return JsonResponse(rsvps.summary(occurrence))

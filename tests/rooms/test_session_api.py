@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from rooms import services, sessions
+from rooms import rsvps, services, sessions
 from rooms.models import Membership, Rsvp, SessionOccurrence, SessionSeries
 from rooms.protocol import ProtocolError
 from rooms.reminders import send_due_reminders
@@ -113,8 +113,8 @@ def test_reminders_go_once_to_people_going(make_room, make_user):
     room = make_room(slug="r")
     occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(minutes=20), capacity=1)
     going, waiting = make_user(email="going@example.edu"), make_user(email="waiting@example.edu")
-    sessions.do_rsvp(going, occurrence.pk)
-    sessions.do_rsvp(waiting, occurrence.pk)
+    rsvps.do_rsvp(going, occurrence.pk)
+    rsvps.do_rsvp(waiting, occurrence.pk)
     assert send_due_reminders(timezone.now()) == 1
     assert send_due_reminders(timezone.now()) == 0, "a second pass (or a restarted worker) sends nothing again"
     [message] = mail.outbox
@@ -134,8 +134,8 @@ def test_cancel_one_or_the_series_and_attendees_are_told(
     _room, client = room_with_facilitator
     created = post(client, WEEKLY).json()["sessions"]
     student = make_user(email="student@example.edu")
-    sessions.do_rsvp(student, created[0]["id"])
-    sessions.do_rsvp(student, created[2]["id"])
+    rsvps.do_rsvp(student, created[0]["id"])
+    rsvps.do_rsvp(student, created[2]["id"])
     with django_capture_on_commit_callbacks(execute=True):
         assert _action(client, created[0]["id"], "cancel").json()["cancelled"] == [created[0]["id"]]
     assert mail.outbox[-1].to == ["student@example.edu"] and "Cancelled" in mail.outbox[-1].subject
@@ -164,7 +164,7 @@ def test_end_a_running_session_and_read_its_summary(make_room, make_user):
     facilitator = make_user(role="facilitator")
     room.facilitators.add(facilitator)
     occurrence = _occurrence(room, facilitator, timezone.now() - timedelta(minutes=5))
-    sessions.do_rsvp(make_user(), occurrence.pk)
+    rsvps.do_rsvp(make_user(), occurrence.pk)
     talker = services.do_join_room(make_user(), room)
     services.do_send_message(talker.pk, "a", "glad to be here")
     services.do_send_message(talker.pk, "b", "I don't want to be here anymore")
@@ -184,7 +184,7 @@ def test_edit_the_series_but_never_below_confirmed_rsvps(room_with_facilitator, 
     _room, client = room_with_facilitator
     created = post(client, {**WEEKLY, "capacity": 3}).json()["sessions"]
     for _ in range(2):
-        sessions.do_rsvp(make_user(), created[0]["id"])
+        rsvps.do_rsvp(make_user(), created[0]["id"])
     refused = _action(client, created[0]["id"], "edit", {"capacity": 1})
     assert refused.status_code == 400 and refused.json()["field"] == "capacity"
     assert "already going" in refused.json()["detail"]
@@ -321,7 +321,7 @@ def test_an_emoji_title_is_fine(room_with_facilitator):
 
 def _going(make_user, occurrence, *emails):
     for email in emails:
-        sessions.do_rsvp(make_user(email=email), occurrence.pk)
+        rsvps.do_rsvp(make_user(email=email), occurrence.pk)
 
 
 def test_a_title_with_a_line_break_from_before_validation_does_not_stop_attendee_emails(
@@ -380,8 +380,8 @@ def test_a_ban_gives_up_the_members_seats_in_upcoming_sessions(make_room, make_u
     occurrence = _occurrence(room, make_user(role="facilitator"), timezone.now() + timedelta(days=2), capacity=1)
     member = services.do_join_room(make_user(), room)
     waiting = make_user()
-    sessions.do_rsvp(member.user, occurrence.pk)
-    sessions.do_rsvp(waiting, occurrence.pk)
+    rsvps.do_rsvp(member.user, occurrence.pk)
+    rsvps.do_rsvp(waiting, occurrence.pk)
     do_ban_member(make_user(role="moderator"), "r", member.alias, "threats")
     assert list(Rsvp.objects.values_list("user", "status")) == [(waiting.pk, "going")], (
         "no reminder or calendar entry for a room they cannot enter; the seat goes to the waitlist"

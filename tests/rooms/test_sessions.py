@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from icalendar import Calendar
 
-from rooms import sessions
+from rooms import rsvps, sessions
 from rooms.calendar import calendar_token
 from rooms.models import Rsvp, SessionOccurrence
 from rooms.sessions import RsvpError, ScheduleError, SeriesRequest, SessionError, SessionFieldError
@@ -80,14 +80,14 @@ def test_overlapping_sessions_for_the_same_facilitator_are_refused(request_for, 
 def test_capacity_is_enforced_with_a_waitlist_promoted_in_order(request_for, make_user):
     occurrence = sessions.do_create_series(request_for(), NOW).occurrences.get()
     first, second, third, fourth = (make_user() for _ in range(4))
-    assert [sessions.do_rsvp(u, occurrence.pk).status for u in (first, second, third, fourth)] == [
+    assert [rsvps.do_rsvp(u, occurrence.pk).status for u in (first, second, third, fourth)] == [
         "going",
         "going",
         "waitlisted",
         "waitlisted",
     ]
-    assert sessions.do_rsvp(first, occurrence.pk).status == "going", "signing up twice changes nothing"
-    promoted = sessions.do_cancel_rsvp(second, occurrence.pk)
+    assert rsvps.do_rsvp(first, occurrence.pk).status == "going", "signing up twice changes nothing"
+    promoted = rsvps.do_cancel_rsvp(second, occurrence.pk)
     assert promoted.user == third and promoted.status == "going"
     assert Rsvp.objects.get(user=fourth).status == "waitlisted"
 
@@ -96,7 +96,7 @@ def test_capacity_cannot_drop_below_confirmed_rsvps(request_for, make_user):
     series = sessions.do_create_series(request_for(capacity=3), NOW)
     occurrence = series.occurrences.get()
     for _ in range(3):
-        sessions.do_rsvp(make_user(), occurrence.pk)
+        rsvps.do_rsvp(make_user(), occurrence.pk)
     with pytest.raises(ScheduleError, match="already going"):
         sessions.do_set_capacity(series, 2)
     sessions.do_set_capacity(series, 5)
@@ -123,7 +123,7 @@ def test_room_feed_is_valid_icalendar_with_time_zone_and_recurrence(request_for,
 def test_personal_feed_lives_at_a_secret_url_that_can_be_reset(request_for, make_user):
     student = make_user()
     occurrence = sessions.do_create_series(request_for(), NOW).occurrences.get()
-    sessions.do_rsvp(student, occurrence.pk)
+    rsvps.do_rsvp(student, occurrence.pk)
     token = calendar_token(student)
     anonymous_browser = Client()
     feed = Calendar.from_ical(anonymous_browser.get(f"/calendar/u/{token}.ics").content)
@@ -140,7 +140,7 @@ def test_signing_up_for_a_cancelled_session_is_an_rsvp_error_not_a_schedule_erro
     occurrence.cancelled = True
     occurrence.save()
     with pytest.raises(RsvpError) as caught:
-        sessions.do_rsvp(make_user(), occurrence.pk)
+        rsvps.do_rsvp(make_user(), occurrence.pk)
     assert not isinstance(caught.value, ScheduleError) and isinstance(caught.value, SessionError)
     assert caught.value.field == "occurrence" and caught.value.message == "this session was cancelled"
     assert not Rsvp.objects.exists()
