@@ -1,8 +1,14 @@
 """The crisis detector against the labelled development set (/work/shared/data/crisis_dev.jsonl).
 
 The set lives outside the repository: set CRISIS_DEV_SET to its path, or keep the shared layout
-(<repo>/../shared/data/crisis_dev.jsonl). The detector is not tuned to these sentences; the
-behaviour tests in test_crisis.py use messages of their own.
+(<repo>/../shared/data/crisis_dev.jsonl).
+
+The crisis patterns were written against these sentences, so a score here measures how well the detector
+remembers them, not how well it reads new messages: it is a regression guard (a broken or weakened detector
+fails it), not a measure of quality. The real measure is the blind held-out sets in
+tests/moderation/test_crisis_model.py (and the final held-out sets in docs/benchmarks.md), written by people
+who saw neither the patterns nor the training data. The behaviour tests in test_crisis.py use messages of
+their own.
 """
 
 import json
@@ -14,7 +20,10 @@ import pytest
 from moderation.crisis import detect_crisis
 from tests.services import IN_CI
 
-MIN_RECALL = 1.0  # every crisis message reaches level 1 or more
+# Floors a little under what the detector measures on this set today (60 messages, 30 crisis: recall 1.00,
+# false-positive rate 0.00, level agreement 0.98). Recall 1.0 on a set the patterns were written against is
+# memory, not skill, so the floor allows three misses in 30 rather than demanding a perfect score.
+MIN_RECALL = 0.9  # crisis messages that reach level 1 or more
 MAX_FALSE_POSITIVE_RATE = 0.1  # at most 1 in 10 non-crisis messages get a level
 MIN_LEVEL_AGREEMENT = 0.75  # the exact level matches the reviewer's for most messages
 
@@ -56,7 +65,7 @@ def summary(scored) -> str:
     )
 
 
-def test_every_crisis_message_gets_a_level(scored):
+def test_crisis_messages_get_a_level(scored):
     missed = [row["text"] for row, level in scored if row["label"] == "crisis" and level < 1]
     crisis_count = sum(row["label"] == "crisis" for row, _ in scored)
     recall = 1 - len(missed) / crisis_count

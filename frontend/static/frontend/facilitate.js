@@ -1,5 +1,6 @@
 // Facilitator room tools: pin an announcement, set slow mode (POST /api/rooms/<slug>/tools/).
 import { sendJson } from "./api.js";
+import { button, el } from "./dom.js";
 
 const statusLine = document.getElementById("tool-status");
 
@@ -94,10 +95,9 @@ function inlineForm(li, className, buttonText, build, submit, done) {
   const error = document.createElement("p");
   error.className = "error";
   error.setAttribute("role", "alert");
-  const button = document.createElement("button");
-  button.type = "submit";
-  button.textContent = buttonText;
-  form.append(button, error);
+  const submitButton = el("button", "", buttonText);
+  submitButton.type = "submit";
+  form.append(submitButton, error);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const { ok, reply } = await submit(form);
@@ -155,18 +155,13 @@ async function loadSessions(card) {
     const going = s.capacity - s.seats_left;
     label.textContent = `${s.title}: ${when} (${s.time_zone}) · ${state} · ${going}/${s.capacity} going · with ${hosts} `;
     li.append(label);
-    const button = (text, onClick) => {
-      const b = document.createElement("button");
-      b.type = "button"; b.textContent = text;
-      b.addEventListener("click", onClick);
-      li.append(b, " ");
-    };
+    const action = (text, onClick) => li.append(button(text, onClick), " ");
     // Actions that change the session: the list is reloaded to show the result.
-    const add = (text, act) => button(text, async () => { await act(); loadSessions(card); });
+    const add = (text, act) => action(text, async () => { await act(); loadSessions(card); });
     if (state === "running") add("End now", () => sessionAction(s.id, "end"));
     if (state === "upcoming") {
-      button("Move", () => moveForm(card, li, s));
-      button("Edit series", () => editForm(card, li, s));
+      action("Move", () => moveForm(card, li, s));
+      action("Edit series", () => editForm(card, li, s));
       add("Cancel", () => sessionAction(s.id, "cancel"));
       add("Cancel series", () => sessionAction(s.id, "cancel", { scope: "series" }));
     }

@@ -1,5 +1,7 @@
 // Moderator dashboard: the live queue over /ws/moderation/ (docs/protocol.md). Text only, never HTML.
 import { nameWithBadge } from "./badge.js";
+import { button, el } from "./dom.js";
+import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, reconnectingSocket, reconnectingText } from "./socket.js";
 
 const escalationList = document.getElementById("escalations");
 const flagList = document.getElementById("flags");
@@ -7,27 +9,12 @@ const stateLabel = document.getElementById("mod-state");
 const errorBox = document.getElementById("mod-error");
 const escalations = new Map(); // id -> escalation
 const flags = new Map(); // id -> flag
-let socket = null;
-let retry = 0;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+let socket = null; // the reconnecting socket (socket.js), from connect()
 
 function age(iso) {
   const seconds = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 1000));
   const minutes = Math.floor(seconds / 60);
   return minutes ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
-}
-
-function button(label, onClick) {
-  const b = el("button", "", label);
-  b.type = "button";
-  b.addEventListener("click", onClick);
-  return b;
 }
 
 // The author is named as the room showed the message (alias or name) and acted on by the message's seq:
@@ -173,7 +160,7 @@ function beep() {
 }
 
 function act(frame) {
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  socket?.send(frame);
 }
 
 function alertNewCrisis(escalation) {
@@ -206,15 +193,18 @@ function handle(frame) {
   renderFlags();
 }
 
+// 4401 and 4403 are final here; everything else (4408, 4429, a dropped connection) reconnects with
+// back-off and jitter (socket.js).
 function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${scheme}://${location.host}/ws/moderation/`);
-  socket.addEventListener("open", () => { retry = 0; stateLabel.textContent = "live"; });
-  socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
-  socket.addEventListener("close", (event) => {
-    if (event.code === 4401 || event.code === 4403) { stateLabel.textContent = "not allowed"; return; }
-    stateLabel.textContent = event.code === 4429 ? "too many MedPeer tabs open: close one and this one reconnects" : "reconnecting…";
-    setTimeout(connect, Math.min(30000, 500 * 2 ** retry++));
+  socket = reconnectingSocket(() => "/ws/moderation/", {
+    onOpen: () => { stateLabel.textContent = "live"; },
+    onFrame: handle,
+    onFinal: (code) => {
+      if (code !== CLOSE_NOT_LOGGED_IN && code !== CLOSE_FORBIDDEN) return false;
+      stateLabel.textContent = "not allowed";
+      return true;
+    },
+    onReconnecting: (code) => { stateLabel.textContent = reconnectingText(code); },
   });
 }
 

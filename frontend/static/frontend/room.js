@@ -4,6 +4,8 @@
 
 import { sendJson } from "./api.js";
 import { nameWithBadge } from "./badge.js";
+import { button } from "./dom.js";
+import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, CLOSE_NO_SUCH_ROOM, reconnectingSocket, reconnectingText } from "./socket.js";
 
 const root = document.getElementById("room");
 const slug = root.dataset.slug;
@@ -26,8 +28,7 @@ const pending = new Map(); // client_id -> {body, li, status}: sent, not yet ack
 const outboxKey = root.dataset.outbox;
 const ackedBubbles = new Map(); // seq -> pending <li> whose ack named that seq, until the message itself arrives
 let lastSeq = null; // highest seq we have shown
-let socket = null;
-let retry = 0;
+let socket = null; // the reconnecting socket (socket.js), from connect()
 let you = null;
 let roomInfo = null;
 let joinedWithAfterSeq = false;
@@ -58,22 +59,13 @@ function renderMessage(message) {
     held.textContent = " · shared with a moderator";
     head.append(held);
   }
-  const report = document.createElement("button");
-  report.type = "button";
-  report.className = "report";
-  report.textContent = "Report";
-  report.addEventListener("click", () => {
+  const report = button("Report", () => {
     const reason = window.prompt("Why are you reporting this message?");
     if (reason && reason.trim()) send({ type: "message.report", seq: message.seq, reason: reason.trim() });
-  });
+  }, "report");
   head.append(" ", report);
   if (isRoomStaff) { // the room's staff: pin this message above the conversation
-    const pin = document.createElement("button");
-    pin.type = "button";
-    pin.className = "report";
-    pin.textContent = "Pin";
-    pin.addEventListener("click", () => roomTool({ type: "message.pin", seq: message.seq }));
-    head.append(" ", pin);
+    head.append(" ", button("Pin", () => roomTool({ type: "message.pin", seq: message.seq }), "report"));
   }
   const body = document.createElement("p");
   body.className = "body";
@@ -143,17 +135,9 @@ function showCircle(circle) {
   if (isRoomStaff) {
     staff.replaceChildren();
     for (const alias of circle.hands) {
-      const give = document.createElement("button");
-      give.type = "button";
-      give.textContent = `Give the turn to ${alias}`;
-      give.addEventListener("click", () => send({ type: "turn.give", alias }));
-      staff.append(give);
+      staff.append(button(`Give the turn to ${alias}`, () => send({ type: "turn.give", alias })));
     }
-    const stop = document.createElement("button");
-    stop.type = "button";
-    stop.textContent = "End the circle";
-    stop.addEventListener("click", () => send({ type: "circle.stop" }));
-    staff.append(stop);
+    staff.append(button("End the circle", () => send({ type: "circle.stop" })));
   }
 }
 document.getElementById("circle-start")?.addEventListener("click", () => send({ type: "circle.start" }));
@@ -180,12 +164,7 @@ function showPinnedMessage(message) {
   text.textContent = message.body;
   box.replaceChildren(label, text);
   if (isRoomStaff) {
-    const unpin = document.createElement("button");
-    unpin.type = "button";
-    unpin.className = "report";
-    unpin.textContent = "Unpin";
-    unpin.addEventListener("click", () => roomTool({ type: "message.pin", seq: 0 }));
-    box.append(" ", unpin);
+    box.append(" ", button("Unpin", () => roomTool({ type: "message.pin", seq: 0 }), "report"));
   }
 }
 
@@ -361,37 +340,34 @@ function showSupport(frame) {
     }
     list.append(item);
   }
-  const close = document.createElement("button");
-  close.type = "button";
-  close.textContent = "Close";
-  close.addEventListener("click", () => card.remove());
+  const close = button("Close", () => card.remove());
   card.append(title, text, list, close);
   root.prepend(card);
   close.focus();
 }
 
 function send(frame) {
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  socket?.send(frame);
 }
 
+// Each (re)connect asks for what came after the last message shown; 4401, 4403 and 4404 are final here,
+// everything else (4408, 4429, a dropped connection) reconnects with back-off (socket.js).
 function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  joinedWithAfterSeq = lastSeq !== null;
-  const query = joinedWithAfterSeq ? `?after_seq=${lastSeq}` : "";
-  socket = new WebSocket(`${scheme}://${location.host}/ws/rooms/${encodeURIComponent(slug)}/${query}`);
-  stateLabel.textContent = "connecting…";
-  socket.addEventListener("open", () => { retry = 0; stateLabel.textContent = "connected"; showError(""); });
-  socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
-  socket.addEventListener("close", (event) => {
-    if (event.code === 4401) { location.href = "/accounts/login/?next=" + encodeURIComponent(location.pathname); return; }
-    if (event.code === 4403) { stateLabel.textContent = "you cannot join this room"; return; }
-    if (event.code === 4404) { stateLabel.textContent = "this room does not exist"; return; }
-    // Back off: 0.5 s, 1 s, 2 s … up to 30 s, with jitter so a restarted server is not stampeded.
-    const delay = Math.min(30000, 500 * 2 ** retry) * (0.5 + Math.random() / 2);
-    retry += 1;
-    // 4429: this account has too many sockets open; keep trying, so closing another tab lets this one in.
-    stateLabel.textContent = event.code === 4429 ? "too many MedPeer tabs open: close one and this one reconnects" : "reconnecting…";
-    setTimeout(connect, delay);
+  socket = reconnectingSocket(() => {
+    joinedWithAfterSeq = lastSeq !== null;
+    const query = joinedWithAfterSeq ? `?after_seq=${lastSeq}` : "";
+    return `/ws/rooms/${encodeURIComponent(slug)}/${query}`;
+  }, {
+    onConnecting: () => { stateLabel.textContent = "connecting…"; },
+    onOpen: () => { stateLabel.textContent = "connected"; showError(""); },
+    onFrame: handle,
+    onFinal: (code) => {
+      if (code === CLOSE_NOT_LOGGED_IN) { location.href = "/accounts/login/?next=" + encodeURIComponent(location.pathname); return true; }
+      if (code === CLOSE_FORBIDDEN) { stateLabel.textContent = "you cannot join this room"; return true; }
+      if (code === CLOSE_NO_SUCH_ROOM) { stateLabel.textContent = "this room does not exist"; return true; }
+      return false;
+    },
+    onReconnecting: (code) => { stateLabel.textContent = reconnectingText(code); },
   });
 }
 

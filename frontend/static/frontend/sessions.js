@@ -1,6 +1,7 @@
 // Upcoming sessions of this room with sign-up buttons (GET /api/rooms/<slug>/sessions/, POST/DELETE rsvp).
 import { sendJson } from "./api.js";
 import { nameWithBadge } from "./badge.js";
+import { button, el } from "./dom.js";
 
 const slug = document.getElementById("room").dataset.slug;
 const box = document.getElementById("sessions");
@@ -33,13 +34,10 @@ async function load() {
   for (const session of sessions) {
     const item = document.createElement("li");
     item.dataset.session = String(session.id);
-    const text = document.createElement("span");
+    const text = el("span");
     text.append(...describe(session), " ");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = session.you ? "Cancel" : session.seats_left ? "Sign up" : "Join the waitlist";
-    button.addEventListener("click", () => rsvp(session, session.you ? "DELETE" : "POST"));
-    item.append(text, button);
+    const label = session.you ? "Cancel" : session.seats_left ? "Sign up" : "Join the waitlist";
+    item.append(text, button(label, () => rsvp(session, session.you ? "DELETE" : "POST")));
     list.append(item);
   }
   box.hidden = sessions.length === 0;
