@@ -34,13 +34,13 @@ def record_decision(message: Message, decision: pipeline.Decision) -> None:
             room=message.room,  # the sender's locked row: escalation_payload reads it
             level=level,
             about_other=about_other,
-            rules=list(decision.rules),
+            rules=list(decision.reasons),
             next_action_at=timezone.now() + escalation_timer(level),
         )
         push_to_moderators("escalation.new", "escalation", escalation_payload(escalation))
     elif decision.action in (pipeline.FLAG, pipeline.HOLD):
         flag = Flag.objects.create(
-            message=message, room_id=message.room_id, source=FlagSource.RULE, rules=list(decision.rules)
+            message=message, room_id=message.room_id, source=FlagSource.RULE, rules=list(decision.reasons)
         )
         push_to_moderators("flag.new", "flag", flag_payload(flag))
 

@@ -88,8 +88,10 @@ class Decision:
     text: str
     # 0 none, 1 distress / passive wish, 2 active ideation or self-harm, 3 plan/means/intent/act.
     crisis_level: int = 0
-    # Names of the rules that matched, in the order they matched, then crisis signals ("crisis:...").
-    rules: tuple[str, ...] = field(default_factory=tuple)
+    # Why: the names of the rules that matched, in the order they matched, then the crisis signals
+    # ("crisis:...") and the harassment model's ("abuse:language_model"). Stored as an escalation's or
+    # flag's "rules" (the protocol's name for them).
+    reasons: tuple[str, ...] = field(default_factory=tuple)
     # A short reason a user may be shown when the action is hold or block.
     reason: str | None = None
     # The author seems worried about someone else at risk: show them helper resources.
@@ -123,7 +125,7 @@ def review(
     context = context or ReviewContext()
     clean = sanitize(text)
     if not clean:
-        return Decision(action=BLOCK, text=clean, rules=("empty_message",), reason=REASON_EMPTY)
+        return Decision(action=BLOCK, text=clean, reasons=("empty_message",), reason=REASON_EMPTY)
     compiled = compile_rules(rules)
     normalized = _normalize_memo(clean)
     recent = tuple(context.recent_messages[-RECENT_MESSAGES_CONSIDERED:])
@@ -167,7 +169,7 @@ def review(
         action=action,
         text=clean,
         crisis_level=crisis.level,
-        rules=tuple(names),
+        reasons=tuple(names),
         reason=reason,
         hold_reason=hold_reason,
         hold_for_crisis=crisis.holdable,

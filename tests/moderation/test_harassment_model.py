@@ -27,7 +27,7 @@ def test_a_personal_attack_the_rules_miss_is_flagged_for_moderators():
     # Security review: this was allowed.
     decision = review("You people are pathetic idiots")
     assert decision.action == pipeline.FLAG
-    assert HARASSMENT_SIGNAL in decision.rules
+    assert HARASSMENT_SIGNAL in decision.reasons
 
 
 def test_the_model_only_flags_never_holds_or_blocks_on_its_own(monkeypatch):
@@ -43,9 +43,9 @@ def test_venting_about_the_system_and_distress_are_not_attacks():
         "I'm such an idiot, forgot my stethoscope again",
     ):
         decision = review(text)
-        assert HARASSMENT_SIGNAL not in decision.rules, text
+        assert HARASSMENT_SIGNAL not in decision.reasons, text
     crisis = review("I want to kill myself tonight")
-    assert crisis.action == pipeline.ESCALATE and HARASSMENT_SIGNAL not in crisis.rules
+    assert crisis.action == pipeline.ESCALATE and HARASSMENT_SIGNAL not in crisis.reasons
 
 
 def test_the_final_held_out_set_stays_where_it_was_scored():

@@ -32,14 +32,14 @@ def test_a_block_rule_blocks_with_its_reason_and_keeps_the_sanitised_text():
     decision = review("<i>kys</i>")
     assert decision.action == BLOCK
     # The rule decides; the harassment model agrees and is listed after it.
-    assert decision.rules == ("self_harm_aimed_at_others", HARASSMENT_SIGNAL)
+    assert decision.reasons == ("self_harm_aimed_at_others", HARASSMENT_SIGNAL)
     assert decision.reason == "telling someone to hurt or kill themselves is not allowed"
     assert decision.text == "kys"
 
 
 def test_personal_details_are_held_in_anonymous_rooms_only():
     held = review("text me on 555-123-4567", ANONYMOUS)
-    assert (held.action, held.reason, held.rules) == (HOLD, REASON_PERSONAL_DETAILS, ("phone_number",))
+    assert (held.action, held.reason, held.reasons) == (HOLD, REASON_PERSONAL_DETAILS, ("phone_number",))
     assert review("text me on 555-123-4567", ReviewContext(room_slug="general")).action == ALLOW
 
 
@@ -58,7 +58,7 @@ def test_crisis_messages_escalate_with_the_level_and_prefixed_signals():
     decision = review("I've been saving up my meds for when it gets bad")
     assert decision.action == ESCALATE
     assert decision.crisis_level == 3
-    assert decision.rules == ("crisis:means_stockpiled",)
+    assert decision.reasons == ("crisis:means_stockpiled",)
     assert decision.reason is None
 
 
@@ -66,22 +66,22 @@ def test_a_crisis_message_is_never_silently_blocked():
     decision = review("kys. honestly I want to kill myself too")
     assert decision.action == ESCALATE
     assert decision.crisis_level == 2
-    assert "self_harm_aimed_at_others" in decision.rules
-    assert "crisis:kill_self" in decision.rules
+    assert "self_harm_aimed_at_others" in decision.reasons
+    assert "crisis:kill_self" in decision.reasons
 
 
 def test_a_repeated_crisis_message_still_escalates():
     recent = ("I want to die, nobody gets it",)
     decision = review("I want to die, nobody gets it", ReviewContext(recent_messages=recent))
     assert decision.action == ESCALATE
-    assert "repeated_message" in decision.rules
+    assert "repeated_message" in decision.reasons
 
 
 def test_a_friend_feeling_low_gets_the_author_resources_without_an_escalation():
     decision = review("my friend says she feels like such a burden to everyone")
     assert decision.action == ALLOW and decision.crisis_level == 0
     assert decision.concern_for_other and decision.other_level == 1
-    assert decision.rules == ("crisis:concern_for_other",)
+    assert decision.reasons == ("crisis:concern_for_other",)
 
 
 def test_a_friend_thinking_of_suicide_is_escalated_but_the_author_is_not_the_one_at_risk():
@@ -89,7 +89,7 @@ def test_a_friend_thinking_of_suicide_is_escalated_but_the_author_is_not_the_one
     assert decision.action == ESCALATE
     assert decision.crisis_level == 0, "the author is not the person at risk"
     assert decision.concern_for_other and decision.other_level == 2
-    assert decision.rules == ("crisis:concern_for_other",)
+    assert decision.reasons == ("crisis:concern_for_other",)
     planned = review("my bf told me he has a plan to kill himself and already bought pills, what do i do")
     assert planned.other_level == 3 and planned.crisis_level == 0
 
@@ -113,10 +113,10 @@ def test_flooding_is_blocked():
 def test_caller_rules_replace_the_defaults_and_respect_room_scope():
     rules = [Rule(name="no_spoilers", kind="phrase", pattern="match results", action="hold", scope=("general",))]
     # Without the default rules "kys" is not blocked; only the harassment model's flag is left.
-    assert review("kys", rules=rules).rules == (HARASSMENT_SIGNAL,)
+    assert review("kys", rules=rules).reasons == (HARASSMENT_SIGNAL,)
     assert review("see you at the review session", rules=rules).action == ALLOW
     in_scope = review("my match results!", ReviewContext(room_slug="general"), rules=rules)
-    assert (in_scope.action, in_scope.rules) == (HOLD, ("no_spoilers",))
+    assert (in_scope.action, in_scope.reasons) == (HOLD, ("no_spoilers",))
     assert review("my match results!", ReviewContext(room_slug="other"), rules=rules).action == ALLOW
 
 

@@ -45,6 +45,6 @@ class Command(BaseCommand):
                 "action": decision.action,
                 "crisis_level": decision.crisis_level,
                 "concern_for_other_level": decision.other_level,
-                "rules": list(decision.rules),
+                "rules": list(decision.reasons),
             }
             self.stdout.write(json.dumps(result, ensure_ascii=False))
