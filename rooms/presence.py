@@ -157,7 +157,10 @@ class Presence:
             logger.exception("presence push failed for room %s", room_id)
         if self._changes[room_id] != counted:
             # Someone joined or left while this push was counting: the count it sent may be stale.
-            self._start_push(room_id)
+            try:
+                self._start_push(room_id)
+            except RuntimeError:
+                pass  # the event loop is shutting down (this coroutine is being closed): nobody is left to tell
 
     def _ensure_refresher(self) -> None:
         if self._refresher is None or self._refresher.done():
