@@ -115,8 +115,8 @@ def leave_one_writer_out(examples, dense: np.ndarray | None) -> np.ndarray:
     for source in sorted(set(sources.tolist())):
         held, kept = np.flatnonzero(sources == source), np.flatnonzero(sources != source)
         words = text_training.fit([texts[i] for i in kept], labels[kept], crisis_training.C)
-        train_x = text_training.matrix([texts[i] for i in kept], words)
-        test_x = text_training.matrix([texts[i] for i in held], words)
+        train_x = text_training.matrix([texts[i] for i in kept], words.index, words.idf)
+        test_x = text_training.matrix([texts[i] for i in held], words.index, words.idf)
         if dense is not None:
             train_x = hstack([train_x, csr_matrix(dense[kept])]).tocsr()
             test_x = hstack([test_x, csr_matrix(dense[held])]).tocsr()

@@ -79,7 +79,8 @@ def _labels(examples: Sequence[Example]) -> np.ndarray:
 def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dict[str, tuple], float, float]:
     groups = np.array([e.group for e in examples])
     ordinary, hard = oof[groups == "ordinary"], oof[groups == "hard"]
-    calm = oof[(groups == "ordinary") | (groups == "hard")]
+    calm_mask = (groups == "ordinary") | (groups == "hard")
+    calm = oof[calm_mask]
     thresholds = {}
     for name in SENSITIVITIES:
         ordinary_budget, hard_budget, severe_budget, plan_budget = FALSE_ALARM_BUDGETS[name]
@@ -97,7 +98,6 @@ def choose_thresholds(examples: Sequence[Example], oof: np.ndarray) -> tuple[dic
         thresholds[less] = tuple(max(a, b) for a, b in zip(thresholds[more], thresholds[less], strict=True))
     labels = _labels(examples)
     is_plan = labels[:, 2]
-    calm_mask = (groups == "ordinary") | (groups == "hard")
     hold = 1.0
     for candidate in np.arange(0.50, 1.0, 0.01):
         called = (oof[:, 2] >= candidate) & (oof[:, 1] >= 0.5) & (oof[:, 0] >= thresholds["low"][0])

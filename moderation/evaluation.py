@@ -8,6 +8,7 @@ ordinary chat; any other level-0 message about no one at risk counts as a hard n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -78,6 +79,12 @@ class Report:
         for expected, row in self.confusion().items():
             out.append(f"  {expected}: " + " ".join(f"{row[g]:5d}" for g in range(4)))
         return out
+
+
+def read_jsonl(path: str) -> list[dict]:
+    """Return the JSON objects of a JSON-lines file (blank lines skipped). Raise OSError or ValueError."""
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
 
 
 def score(items: Iterable[dict], sensitivity: str | None = None, hold_level: int = 3) -> Report:

@@ -20,22 +20,23 @@ MIN_DOCUMENT_FREQUENCY = 2
 NEVER = -10.0
 
 
-def matrix(texts: Sequence[str], model: LinearTextModel):
-    """Return the sparse TF-IDF matrix of ``texts`` over ``model``'s vocabulary, as ``probabilities`` reads it."""
+def matrix(texts: Sequence[str], index: dict[str, int], idf: np.ndarray):
+    """Return the sparse TF-IDF matrix of ``texts`` over a vocabulary (``index``, ``idf``), as
+    ``LinearTextModel.probabilities`` reads it."""
     from scipy.sparse import csr_matrix
 
     rows, cols, values = [], [], []
     for row, text in enumerate(texts):
-        entries = [(model.index[g], 1.0 + math.log(c)) for g, c in features(text).items() if g in model.index]
+        entries = [(index[g], 1.0 + math.log(c)) for g, c in features(text).items() if g in index]
         if not entries:
             continue
         ids = np.array([i for i, _ in entries])
-        weights = np.array([v for _, v in entries]) * model.idf[ids]
+        weights = np.array([v for _, v in entries]) * idf[ids]
         weights /= np.linalg.norm(weights)
         rows.extend([row] * len(ids))
         cols.extend(ids.tolist())
         values.extend(weights.tolist())
-    return csr_matrix((values, (rows, cols)), shape=(len(texts), len(model.index)))
+    return csr_matrix((values, (rows, cols)), shape=(len(texts), len(index)))
 
 
 def fit(texts: Sequence[str], labels: np.ndarray, regularisation: float) -> LinearTextModel:
@@ -49,8 +50,8 @@ def fit(texts: Sequence[str], labels: np.ndarray, regularisation: float) -> Line
     n = len(texts)
     idf = np.array([math.log((1 + n) / (1 + document_frequency[g])) + 1.0 for g in vocabulary])
     heads = labels.shape[1]
-    empty = LinearTextModel({g: i for i, g in enumerate(vocabulary)}, idf, np.zeros((len(vocabulary), heads)), None)
-    tfidf = matrix(texts, empty)
+    index = {g: i for i, g in enumerate(vocabulary)}
+    tfidf = matrix(texts, index, idf)
     coef = np.zeros((len(vocabulary), heads))
     bias = np.zeros(heads)
     for head in range(heads):
@@ -62,7 +63,7 @@ def fit(texts: Sequence[str], labels: np.ndarray, regularisation: float) -> Line
         regression.fit(tfidf, labels[:, head])
         coef[:, head] = regression.coef_[0]
         bias[head] = regression.intercept_[0]
-    return LinearTextModel(empty.index, idf, coef, bias)
+    return LinearTextModel(index, idf, coef, bias)
 
 
 def out_of_fold(texts: Sequence[str], labels: np.ndarray, folds: np.ndarray, regularisation: float) -> np.ndarray:
@@ -72,7 +73,7 @@ def out_of_fold(texts: Sequence[str], labels: np.ndarray, folds: np.ndarray, reg
         held = np.flatnonzero(folds == fold)
         kept = np.flatnonzero(folds != fold)
         model = fit([texts[i] for i in kept], labels[kept], regularisation)
-        scores = matrix([texts[i] for i in held], model) @ model.coef + model.bias
+        scores = matrix([texts[i] for i in held], model.index, model.idf) @ model.coef + model.bias
         probabilities[held] = 1.0 / (1.0 + np.exp(-scores))
     return probabilities
 

@@ -181,8 +181,6 @@ def test_words_the_model_never_saw_are_no_evidence():
 
 
 def test_training_learns_and_is_deterministic():
-    from moderation.crisis_training import train
-
     texts = [
         ("i want to disappear and never wake up", 1), ("nobody would miss me if i was gone", 1),
         ("i keep thinking about ending it", 2), ("i have the pills counted out for tonight", 3),
@@ -200,7 +198,6 @@ def test_training_learns_and_is_deterministic():
     assert first.words.same_weights(second.words, tolerance=0.0)
     assert first.read(to_model_text("i want to never wake up")).crisis > 0.5
     assert first.read(to_model_text("pharm study block tonight")).crisis < 0.5
-    assert train  # imported: the training module loads with the dev extra
 
 
 def crisis_model_train(lines, to_model_text, previous):

@@ -1,9 +1,7 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
 from moderation.crisis_model import SENSITIVITIES
-from moderation.evaluation import score
+from moderation.evaluation import read_jsonl, score
 
 
 class Command(BaseCommand):
@@ -19,8 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, sensitivity, misses: bool, **options):
         try:
-            with open(path, encoding="utf-8") as handle:
-                items = [json.loads(line) for line in handle if line.strip()]
+            items = read_jsonl(path)
         except (OSError, ValueError) as error:
             raise CommandError(f"cannot read {path}: {error}") from None
         report = score(items, sensitivity)

@@ -1,8 +1,6 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
-from moderation.evaluation import score_harassment
+from moderation.evaluation import read_jsonl, score_harassment
 
 
 class Command(BaseCommand):
@@ -17,8 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, misses: bool, **options):
         try:
-            with open(path, encoding="utf-8") as handle:
-                items = [json.loads(line) for line in handle if line.strip()]
+            items = read_jsonl(path)
         except (OSError, ValueError) as error:
             raise CommandError(f"cannot read {path}: {error}") from None
         report = score_harassment(items)
