@@ -115,6 +115,10 @@ class Message(models.Model):
     # When a moderator (or enough reports) last hid or approved it: reconnecting clients are told about
     # such changes to messages they already had (see history.join_snapshot).
     state_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A deleted message stays as a tombstone (its seq keeps history gapless; its body is cleared), whether
+    # its author deleted it or their account was deleted. An edited message keeps its seq.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["room", "seq"]
