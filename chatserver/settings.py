@@ -316,6 +316,13 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Where on-call staff open the queue (put in e-mails and webhook calls).
 DASHBOARD_URL = os.environ.get("DASHBOARD_URL", "http://127.0.0.1:8000/moderation/")
 WORKER_INTERVAL_SECONDS = env_float("WORKER_INTERVAL_SECONDS", 5.0)
+# Retention (docs/operations.md, "Data retention"): the worker empties messages older than this many days
+# into tombstones, except those an unresolved escalation or open flag needs. 0 (the default) keeps them.
+MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 0)
+if MESSAGE_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured(
+        f"MESSAGE_RETENTION_DAYS must be 0 (keep) or a number of days, not {MESSAGE_RETENTION_DAYS}"
+    )
 
 # E-mail: Django's SMTP settings from the environment; printed to the console in development.
 EMAIL_BACKEND = os.environ.get(

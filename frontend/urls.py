@@ -7,6 +7,7 @@ urlpatterns = [
     path("welcome/accept/", views.accept_safety_notice, name="accept-safety-notice"),
     path("rooms/<slug:slug>/", views.room, name="room"),
     path("privacy/", views.privacy, name="privacy"),
+    path("privacy/delete-account/", views.delete_account, name="delete-account"),
     path("calendar/reset/", views.reset_calendar, name="calendar-reset"),
     path("moderation/", views.moderation_dashboard, name="moderation"),
     path("facilitate/", views.facilitator_home, name="facilitate"),

@@ -1,13 +1,16 @@
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from chatserver.models import Role
 from moderation.reveals import reveals_of
-from rooms import sessions
+from rooms import personal_data, sessions
 from rooms.calendar import calendar_token
 from rooms.models import Membership, Room
+from rooms.protocol import ProtocolError
 
 
 @login_required
@@ -44,12 +47,35 @@ def room(request, slug):
 
 
 @login_required
-def privacy(request):
-    """What others can see of you, and every time your identity behind an alias was revealed, by whom and why."""
+def privacy(request, *, deletion_error: str = "", status: int = 200):
+    """What others can see of you, every time your identity behind an alias was revealed (by whom and why), and
+    your data rights: download your data, delete your account."""
     memberships = Membership.objects.filter(user=request.user).select_related("room").order_by("room__title")
     calendar_url = request.build_absolute_uri(f"/calendar/u/{calendar_token(request.user)}.ics")
-    context = {"memberships": memberships, "reveals": reveals_of(request.user), "calendar_url": calendar_url}
-    return render(request, "frontend/privacy.html", context)
+    context = {
+        "memberships": memberships,
+        "reveals": reveals_of(request.user),
+        "calendar_url": calendar_url,
+        "may_delete_account": request.user.role == Role.STUDENT,
+        "deletion_confirmation": personal_data.DELETION_CONFIRMATION,
+        "deletion_error": deletion_error,
+    }
+    return render(request, "frontend/privacy.html", context, status=status)
+
+
+@login_required
+@require_POST
+def delete_account(request):
+    """Delete the signed-in student's account after they re-entered their password and typed the confirmation."""
+    try:
+        personal_data.check_may_delete_account(
+            request, request.POST.get("password", ""), request.POST.get("confirm", "")
+        )
+    except ProtocolError as error:
+        return privacy(request, deletion_error=error.detail, status=error.status)
+    personal_data.do_delete_account(request.user)
+    logout(request)
+    return render(request, "frontend/account_deleted.html")
 
 
 @login_required

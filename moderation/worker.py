@@ -24,6 +24,7 @@ from rooms import protocol
 from .models import Escalation, EscalationStatus, NotificationAttempt
 from .outbox import escalation_timer
 from .payloads import MODERATORS_GROUP, escalation_payload, shown_alias
+from .retention import purge_expired_messages
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +96,10 @@ def notify_oncall(escalation: Escalation, now: datetime) -> None:
 
 
 def tick(now: datetime | None = None) -> int:
-    """Act on every open escalation whose timer ran out; return how many were handled."""
+    """Purge messages past retention (moderation.retention), then act on every open escalation whose timer ran
+    out; return how many escalations were handled."""
     now = now or timezone.now()
+    purge_expired_messages(now)
     handled = 0
     while True:
         with transaction.atomic():

@@ -74,7 +74,11 @@ def member_group(membership_id: int) -> str:
 class Membership(models.Model):
     """A user's place in a room: created on first join, it carries their alias and standing."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    # None once the account was deleted (rooms.personal_data.do_delete_account): the row stays, so its messages
+    # keep their author and seq, but nothing links its alias to a person or to their aliases elsewhere.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
     # Random, stored, unique in the room and different from the user's aliases elsewhere: nothing
     # about it can be computed from the user.
@@ -126,6 +130,12 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["room", "seq"], name="message_seq_unique_in_room"),
             # A resend with the same client_id is the same message (idempotent send).
             models.UniqueConstraint(fields=["author", "client_id"], name="message_client_id_unique_per_author"),
+        ]
+        indexes = [
+            # Retention (moderation.retention) looks for old messages not yet emptied, every worker pass.
+            models.Index(
+                fields=["created_at"], condition=models.Q(deleted_at__isnull=True), name="message_live_by_age"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,80 @@
+"""Retention: messages older than MESSAGE_RETENTION_DAYS become tombstones, run by the worker (worker.tick).
+
+A purged message keeps its row, seq and author snapshot (alias or name, role, time) and loses its text:
+``body`` and ``client_id`` are cleared and ``deleted_at`` is set, as when a message is deleted. Keeping the
+row keeps history gapless for clients that page by seq, and keeps the moderation records that point at it
+(resolved escalations, reviewed flags, the append-only audit log) whole.
+
+Spared while moderators still need them: a message under an unresolved escalation or an open flag, and the
+CONTEXT_BEFORE visible messages before it that moderators read with it (moderation.payloads). They are
+purged on the first pass after the escalation is resolved or the flag reviewed.
+
+Clients are not told (``state_changed_at`` stays): a purged message is weeks old, no open page is expected
+to hold it, and moving ``state_changed_at`` on thousands of old rows would make every reconnect replay them
+as changes. A page loaded afterwards shows the tombstone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from rooms.models import Message, MessageState, Room
+
+from .models import Escalation, EscalationStatus, Flag, FlagStatus
+from .payloads import CONTEXT_BEFORE
+
+logger = logging.getLogger(__name__)
+
+# Messages emptied per transaction: short transactions, so senders never wait long on the worker.
+PURGE_BATCH = 500
+
+
+def retention_cutoff(now: datetime) -> datetime | None:
+    """Return the time before which messages are purged, or None when retention is off (the default)."""
+    days = settings.MESSAGE_RETENTION_DAYS
+    return now - timedelta(days=days) if days else None
+
+
+def _still_needed() -> set[int]:
+    """Return the ids of the messages moderators still need: under an unresolved escalation or an open flag,
+    with the context shown beside each."""
+    items = set(
+        Escalation.objects.exclude(status=EscalationStatus.RESOLVED).values_list(
+            "message_id", "message__room_id", "message__seq"
+        )
+    )
+    items |= set(
+        Flag.objects.filter(status=FlagStatus.OPEN).values_list("message_id", "message__room_id", "message__seq")
+    )
+    needed = {message_id for message_id, _room, _seq in items}
+    for _message_id, room_id, seq in items:
+        context = Message.objects.filter(room_id=room_id, seq__lt=seq, state=MessageState.VISIBLE).order_by("-seq")
+        needed.update(context.values_list("pk", flat=True)[:CONTEXT_BEFORE])
+    return needed
+
+
+def purge_expired_messages(now: datetime) -> int:
+    """Empty every message older than the retention period into a tombstone, except those moderators still
+    need; return how many were emptied. One indexed query when there is nothing to do."""
+    cutoff = retention_cutoff(now)
+    if cutoff is None:
+        return 0
+    expired = Message.objects.filter(created_at__lt=cutoff, deleted_at__isnull=True)
+    if not expired.exists():
+        return 0
+    expired = expired.exclude(pk__in=_still_needed())
+    purged = 0
+    while True:
+        with transaction.atomic():
+            batch = list(expired.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH])
+            if not batch:
+                break
+            Room.objects.filter(pinned_message__in=batch).update(pinned_message=None)
+            purged += Message.objects.filter(pk__in=batch).update(body="", client_id=None, deleted_at=now)
+    if purged:
+        logger.info("retention: %d message(s) older than %d days emptied", purged, settings.MESSAGE_RETENTION_DAYS)
+    return purged
