@@ -21,11 +21,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import BigIntegerField, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from rooms.models import Message, MessageState, Room
 
 from .models import Escalation, EscalationStatus, Flag, FlagStatus
-from .payloads import CONTEXT_BEFORE
+from .payloads import CONTEXT_BEFORE, CONTEXT_PREFETCH_BATCH
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +53,28 @@ def _still_needed() -> set[int]:
         Flag.objects.filter(status=FlagStatus.OPEN).values_list("message_id", "message__room_id", "message__seq")
     )
     needed = {message_id for message_id, _room, _seq in items}
-    for _message_id, room_id, seq in items:
-        context = Message.objects.filter(room_id=room_id, seq__lt=seq, state=MessageState.VISIBLE).order_by("-seq")
-        needed.update(context.values_list("pk", flat=True)[:CONTEXT_BEFORE])
+    places = sorted({(room_id, seq) for _message_id, room_id, seq in items})
+    # Each item's context window, from the CONTEXT_BEFORE-th visible message before it: one query per
+    # CONTEXT_PREFETCH_BATCH items, as moderation.payloads reads them (SQLite's expression depth).
+    for start in range(0, len(places), CONTEXT_PREFETCH_BATCH):
+        windows = Q()
+        for room_id, seq in places[start : start + CONTEXT_PREFETCH_BATCH]:
+            earlier = Message.objects.filter(room_id=room_id, seq__lt=seq, state=MessageState.VISIBLE)
+            nth_before = earlier.order_by("-seq").values("seq")[CONTEXT_BEFORE - 1 : CONTEXT_BEFORE]
+            first_seq = Coalesce(Subquery(nth_before), 0, output_field=BigIntegerField())
+            windows |= Q(room_id=room_id, seq__lt=seq, seq__gte=first_seq)
+        needed.update(Message.objects.filter(windows, state=MessageState.VISIBLE).values_list("pk", flat=True))
     return needed
 
 
 def purge_expired_messages(now: datetime) -> int:
     """Empty every message older than the retention period into a tombstone, except those moderators still
-    need; return how many were emptied. One indexed query when there is nothing to do."""
+    need; return how many were emptied.
+
+    One indexed query when nothing is past retention; five when only messages moderators still need are (it
+    runs on every worker tick). The windows are OR-ed in one query: fine for the tens of open items a queue
+    holds (SQLite's expression depth allows about a thousand).
+    """
     cutoff = retention_cutoff(now)
     if cutoff is None:
         return 0
@@ -67,14 +82,19 @@ def purge_expired_messages(now: datetime) -> int:
     if not expired.exists():
         return 0
     expired = expired.exclude(pk__in=_still_needed())
-    purged = 0
+    purged, last_pk = 0, 0
     while True:
+        batch = list(expired.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH])
+        if not batch:
+            break
+        last_pk = batch[-1]
+        # Emptying a message twice (its author deleted it meanwhile) is harmless: no lock needed between the two.
         with transaction.atomic():
-            batch = list(expired.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH])
-            if not batch:
-                break
             Room.objects.filter(pinned_message__in=batch).update(pinned_message=None)
-            purged += Message.objects.filter(pk__in=batch).update(body="", client_id=None, deleted_at=now)
+            # A report may have opened a flag on one of them since _still_needed looked.
+            flagged = Flag.objects.filter(status=FlagStatus.OPEN).values("message_id")
+            emptied = Message.objects.filter(pk__in=batch).exclude(pk__in=flagged)
+            purged += emptied.update(body="", client_id=None, deleted_at=now)
     if purged:
         logger.info("retention: %d message(s) older than %d days emptied", purged, settings.MESSAGE_RETENTION_DAYS)
     return purged
