@@ -12,6 +12,7 @@ from moderation.payloads import CONTEXT_BEFORE
 from moderation.queue_actions import do_resolve_escalation
 from rooms import history, services
 from rooms.models import Message, Room
+from tests.chatserver.test_settings import GOOD_KEY, start
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +104,9 @@ def test_a_pass_with_nothing_to_purge_costs_a_fixed_number_of_queries(
     Message.objects.update(created_at=timezone.now())
     with django_assert_max_num_queries(1):
         assert retention.purge_expired_messages(timezone.now()) == 0
+
+
+def test_a_negative_retention_stops_start_up_naming_the_setting():
+    assert start(SECRET_KEY=GOOD_KEY, MESSAGE_RETENTION_DAYS="180").returncode == 0
+    result = start(SECRET_KEY=GOOD_KEY, MESSAGE_RETENTION_DAYS="-1")
+    assert result.returncode != 0 and "MESSAGE_RETENTION_DAYS" in result.stderr

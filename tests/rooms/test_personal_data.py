@@ -5,6 +5,7 @@ any table holds their name, username or e-mail, nothing links them to an alias, 
 in gapless histories, and their open sockets close.
 """
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -13,6 +14,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.contrib.sessions.models import Session
+from django.core.management import CommandError, call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 from django.utils import timezone
@@ -21,7 +23,7 @@ from chatserver.models import User
 from moderation.member_actions import do_warn_member
 from moderation.models import Escalation
 from moderation.reveals import do_request_reveal
-from rooms import history, rsvps, services
+from rooms import history, personal_data, rsvps, services
 from rooms.calendar import calendar_token
 from rooms.models import (
     CalendarToken,
@@ -306,3 +308,29 @@ def test_the_http_api_deletes_too_and_signs_the_browser_out(scene):
     assert response.status_code == 200 and response.json() == {"deleted": True}
     assert not User.objects.filter(pk=scene.ben.pk).exists()
     assert client.get("/api/account/export/").status_code == 401
+
+
+# --- Operators ------------------------------------------------------------------------------------------------
+
+
+def test_operators_export_and_delete_a_students_account_from_the_command_line(scene):
+    out = io.StringIO()
+    call_command("export_personal_data", "ana_koval_7", stdout=out)
+    assert json.loads(out.getvalue())["account"]["email"] == "akov@med.example.edu"
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("delete_account", "ana_koval_7", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="only student accounts"):
+        call_command("delete_account", "mod_kessler", "--yes", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("delete_account", "ana_koval_7", "--yes", stdout=out)
+    assert "3 message(s) emptied" in out.getvalue()
+    assert not User.objects.filter(username="ana_koval_7").exists()
+
+
+def test_an_upper_layer_adds_its_own_section_to_the_export(scene, monkeypatch):
+    """How check-ins (moderation.checkins) join the export: rooms never imports them."""
+    monkeypatch.setattr(personal_data, "_sections", dict(personal_data._sections))
+    personal_data.register_export_section("checkins", lambda user: [{"student": user.username}])
+    data = export_personal_data(scene.ana)
+    assert list(data)[-1] == "checkins" and data["checkins"] == [{"student": "ana_koval_7"}]
+    assert {"reveals", "moderation_actions"} <= set(data), "the moderation app registered its sections"
