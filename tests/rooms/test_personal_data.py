@@ -334,3 +334,16 @@ def test_an_upper_layer_adds_its_own_section_to_the_export(scene, monkeypatch):
     data = export_personal_data(scene.ana)
     assert list(data)[-1] == "checkins" and data["checkins"] == [{"student": "ana_koval_7"}]
     assert {"reveals", "moderation_actions"} <= set(data), "the moderation app registered its sections"
+
+
+def test_deleting_a_student_in_the_admin_erases_them_as_the_privacy_page_does(scene, make_user):
+    operator = make_user(role="moderator", username="operator", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(operator)
+    response = client.post(
+        "/admin/chatserver/user/", {"action": "delete_selected", "_selected_action": [scene.ana.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=scene.ana.pk).exists()
+    assert Message.objects.get(room=scene.wards, seq=1).author_name == DELETED_AUTHOR_NAME
+    assert not Message.objects.filter(author__in=[scene.ana_grief, scene.ana_wards]).exclude(body="").exists()

@@ -7,8 +7,7 @@ from rooms.personal_data import do_delete_account
 class Command(BaseCommand):
     help = (
         "Delete a student's account as the Privacy page does (messages become tombstones, aliases are unlinked), "
-        "for a request that reaches an operator by other means. Never delete students in the Django admin: that "
-        "leaves their messages and name in place."
+        "for a request that reaches an operator by other means (deleting a student in the admin does the same)."
     )
 
     def add_arguments(self, parser):
