@@ -21,6 +21,7 @@ from django.utils import timezone
 from core.events import publish
 from rooms import protocol
 
+from . import checkin_timers
 from .models import Escalation, EscalationStatus, NotificationAttempt
 from .outbox import escalation_timer
 from .payloads import MODERATORS_GROUP, escalation_payload, shown_alias
@@ -95,9 +96,10 @@ def notify_oncall(escalation: Escalation, now: datetime) -> None:
 
 
 def tick(now: datetime | None = None) -> int:
-    """Act on every open escalation whose timer ran out; return how many were handled."""
+    """Act on every open escalation whose timer ran out, and on the outreach timers (checkin_timers); return how
+    many escalations and check-ins were acted on."""
     now = now or timezone.now()
-    handled = 0
+    handled = checkin_timers.tick(now)
     while True:
         with transaction.atomic():
             due = Escalation.objects.filter(status=EscalationStatus.OPEN, next_action_at__lte=now).order_by(
