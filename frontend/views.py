@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from moderation.checkins import checkins_concerning
 from moderation.reveals import reveals_of
 from rooms import sessions
 from rooms.calendar import calendar_token
@@ -49,6 +50,7 @@ def privacy(request):
     memberships = Membership.objects.filter(user=request.user).select_related("room").order_by("room__title")
     calendar_url = request.build_absolute_uri(f"/calendar/u/{calendar_token(request.user)}.ics")
     context = {"memberships": memberships, "reveals": reveals_of(request.user), "calendar_url": calendar_url}
+    context["checkins"] = checkins_concerning(request.user)
     return render(request, "frontend/privacy.html", context)
 
 
