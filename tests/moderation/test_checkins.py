@@ -250,3 +250,30 @@ def test_export_and_privacy_page_rows_hold_the_students_check_ins(scene, make_us
     assert checkins.checkins_for_export(make_user()) == []
     [row] = checkins.checkins_concerning(scene["student"])
     assert row["opened_by_role"] == "Moderator" and row["outreach"] == "Replied"
+
+
+# Pinned query counts (see tests/rooms/test_query_counts.py for how pins are kept): a check-in's send and join run
+# a fixed number of queries however long the conversation and however many staff are in it.
+STAFF_SEND_QUERIES = 11  # check-in, resend check, recent messages, rules stamp, savepoint, lock, insert,
+# first-from-staff check, update, unread count for the student's tabs, release
+STUDENT_SEND_QUERIES = 9
+JOIN_QUERIES = 5  # check-in, history page, invited staff, staff who wrote, their accounts
+
+
+def test_send_and_join_run_a_fixed_number_of_queries(scene, make_user, django_assert_max_num_queries):
+    checkin = open_checkin(scene)
+    mentors = [make_user(role="mentor") for _ in range(3)]
+    scene["room"].facilitators.add(*mentors)
+    for mentor in mentors:
+        checkins.do_invite_mentor(scene["moderator"], checkin.pk, mentor.username)
+    other_moderators = [make_user(role="moderator") for _ in range(3)]
+    for number in range(12):
+        checkins.do_send(other_moderators[number % 3], checkin.pk, f"m{number}", f"staff message {number}")
+        checkins.do_send(scene["student"], checkin.pk, f"s{number}", f"student answer {number}")
+    with django_assert_max_num_queries(STAFF_SEND_QUERIES):
+        checkins.do_send(scene["moderator"], checkin.pk, "mx", "another ordinary message")
+    with django_assert_max_num_queries(STUDENT_SEND_QUERIES):
+        checkins.do_send(scene["student"], checkin.pk, "sx", "and an ordinary answer")
+    with django_assert_max_num_queries(JOIN_QUERIES):
+        joined = checkins.join_snapshot(scene["student"], checkin.pk, None)
+    assert len(joined["checkin"]["staff"]) == 7 and len(joined["history"]) == 26
