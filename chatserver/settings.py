@@ -308,6 +308,10 @@ ESCALATION_ACK_SECONDS = {
     1: env_int("ESCALATION_ACK_SECONDS_LEVEL1", 3600),
 }
 ONCALL_EMAILS = env_list("ONCALL_EMAILS", [])
+# Private check-ins (moderation.checkins): the worker reminds staff when a student has not answered a check-in
+# this many seconds after staff wrote. (A level-3 student not contacted within ESCALATION_ACK_SECONDS of the
+# escalation's acknowledgement is re-alerted too.)
+CHECKIN_REPLY_REMINDER_SECONDS = env_int("CHECKIN_REPLY_REMINDER_SECONDS", 1800)
 ESCALATION_WEBHOOK_URL = os.environ.get("ESCALATION_WEBHOOK_URL", "")
 # Session reminders go out this many minutes before a session starts.
 SESSION_REMINDER_MINUTES = env_int("SESSION_REMINDER_MINUTES", 30)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import checkin_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +11,6 @@ urlpatterns = [
     path("calendar/reset/", views.reset_calendar, name="calendar-reset"),
     path("moderation/", views.moderation_dashboard, name="moderation"),
     path("facilitate/", views.facilitator_home, name="facilitate"),
+    path("checkins/", checkin_views.checkin_list, name="checkins"),
+    path("checkins/<int:checkin_id>/", checkin_views.checkin_page, name="checkin"),
 ]

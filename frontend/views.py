@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chatserver.models import Role
+from moderation.checkins import checkins_concerning
 from moderation.reveals import reveals_of
 from rooms import personal_data, sessions
 from rooms.calendar import calendar_token
@@ -55,6 +56,7 @@ def privacy(request, *, deletion_error: str = "", status: int = 200):
     context = {
         "memberships": memberships,
         "reveals": reveals_of(request.user),
+        "checkins": checkins_concerning(request.user),
         "calendar_url": calendar_url,
         "may_delete_account": request.user.role == Role.STUDENT,
         "deletion_confirmation": personal_data.DELETION_CONFIRMATION,

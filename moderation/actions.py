@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from rooms.protocol import BAD_REQUEST, ProtocolError, int_field, typed_field
 
-from . import member_actions, queue_actions, reveals, room_tools
+from . import checkins, member_actions, queue_actions, reveals, room_tools
 
 REASON_MAX_CHARS = 2000
 
@@ -49,6 +49,29 @@ class RequestReveal:
 class ApproveReveal:
     kind: ClassVar[str] = "identity.reveal.approve"
     request: int
+
+
+@dataclass(frozen=True)
+class OpenCheckIn:
+    """Open a private check-in with the author of an escalated or flagged message (exactly one is set)."""
+
+    kind: ClassVar[str] = "checkin.open"
+    escalation: int | None
+    flag: int | None
+
+
+@dataclass(frozen=True)
+class InviteToCheckIn:
+    kind: ClassVar[str] = "checkin.invite"
+    checkin: int
+    mentor: str
+
+
+@dataclass(frozen=True)
+class ResolveCheckIn:
+    kind: ClassVar[str] = "checkin.resolve"
+    id: int
+    note: str
 
 
 @dataclass(frozen=True)
@@ -108,6 +131,9 @@ ModeratorAction = (
     | ResolveEscalation
     | RequestReveal
     | ApproveReveal
+    | OpenCheckIn
+    | InviteToCheckIn
+    | ResolveCheckIn
     | HideMessage
     | ApproveMessage
     | RoomTool
@@ -150,6 +176,15 @@ def parse_action(kind: str, data: dict) -> ModeratorAction:
         )
     if kind == "identity.reveal.approve":
         return ApproveReveal(int_field(data, "request", required=True))
+    if kind == "checkin.open":
+        escalation, flag = int_field(data, "escalation", required=False), int_field(data, "flag", required=False)
+        if (escalation is None) == (flag is None):
+            raise ProtocolError(BAD_REQUEST, "name exactly one of 'escalation' and 'flag'")
+        return OpenCheckIn(escalation, flag)
+    if kind == "checkin.invite":
+        return InviteToCheckIn(int_field(data, "checkin", required=True), _text(data, "mentor"))
+    if kind == "checkin.resolve":
+        return ResolveCheckIn(int_field(data, "id", required=True), _text(data, "note"))
     room = _text(data, "room")
     if kind == "message.hide":
         return HideMessage(room, int_field(data, "seq", required=True), _text(data, "reason", required=False))
@@ -185,6 +220,17 @@ def run(user, action: ModeratorAction) -> dict:
         case ApproveReveal(request=request_id):
             request = reveals.do_approve_reveal(user, request_id)
             return {**done, "request": request.pk, "status": request.status}
+        case OpenCheckIn(escalation=escalation_id, flag=flag_id):
+            if escalation_id is not None:
+                checkin, created = checkins.do_open_from_escalation(user, escalation_id)
+            else:
+                checkin, created = checkins.do_open_from_flag(user, flag_id)
+            return {**done, "checkin": checkin.pk, "created": created, "url": f"/checkins/{checkin.pk}/"}
+        case InviteToCheckIn(checkin=checkin_id, mentor=mentor):
+            checkins.do_invite_mentor(user, checkin_id, mentor)
+            return {**done, "checkin": checkin_id, "mentor": mentor}
+        case ResolveCheckIn(id=checkin_id, note=note):
+            return {**done, "checkin": checkins.do_resolve_checkin(user, checkin_id, note).pk}
         case HideMessage(room=room, seq=seq, reason=reason):
             queue_actions.do_hide_message(user, room, seq, reason)
             return {**done, "room": room, "seq": seq}

@@ -3,12 +3,12 @@ and what it unlinks when they delete their account. Registered in ``ModerationCo
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
 
 from rooms import personal_data
 from rooms.models import Message
 
+from .checkins import checkins_for_export
 from .models import AuditEntry, Flag, FlagStatus
 from .reveals import reveals_of
 
@@ -60,10 +60,6 @@ def erase(user, now: datetime) -> None:
 def register() -> None:
     personal_data.register_export_section("reveals", _reveals)
     personal_data.register_export_section("moderation_actions", _moderation_actions)
-    # Check-ins (moderation/checkins.py) are built on another branch at the same time: they join the export as
-    # soon as that module is there, without rooms knowing about them.
-    if importlib.util.find_spec("moderation.checkins") is not None:
-        from .checkins import checkins_for_export
-
-        personal_data.register_export_section("checkins", checkins_for_export)
+    # Check-ins are deleted with the account (CheckIn.student cascades): no eraser needed.
+    personal_data.register_export_section("checkins", checkins_for_export)
     personal_data.register_eraser("moderation", erase)

@@ -1,5 +1,6 @@
 // Moderator dashboard: the live queue over /ws/moderation/ (docs/protocol.md). Text only, never HTML.
 import { nameWithBadge } from "./badge.js";
+import { openCheckInButton } from "./checkin_queue.js";
 import { button, el } from "./dom.js";
 import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, reconnectingSocket, reconnectingText } from "./socket.js";
 
@@ -38,6 +39,7 @@ function memberActions(item, contextKey) {
     if (reason && reason.trim()) act({ type: "user.ban", room, seq, reason: reason.trim() });
   }));
   box.append(button("Reveal identity…", () => openReveal(item, contextKey)));
+  box.append(openCheckInButton(item, contextKey));
   return box;
 }
 
@@ -171,6 +173,7 @@ function alertNewCrisis(escalation) {
 }
 
 function handle(frame) {
+  document.dispatchEvent(new CustomEvent("moderation:frame", { detail: frame })); // check-ins (checkin_queue.js)
   switch (frame.type) {
     case "queue.snapshot":
       escalations.clear(); flags.clear();

@@ -1,0 +1,103 @@
+"""The outreach timers the escalation worker runs (``moderation.worker.tick``): nobody contacted a level-3 student
+in time after acknowledging, or a student has not answered a check-in. Both re-alert the moderators' dashboards
+and are written to the audit log (with no actor: the worker acted). The clock is an argument: tests need no sleep.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+
+from core.events import publish
+from rooms import protocol
+
+from . import checkins
+from .models import CheckIn, CheckInStatus, Escalation, EscalationStatus, NotificationAttempt
+from .payloads import MODERATORS_GROUP, escalation_payload
+from .targets import audit
+
+# A student at this level who was acknowledged but not contacted is re-alerted.
+NOT_CONTACTED_LEVEL = 3
+
+
+def _to_moderators(frame: dict) -> tuple[bool, str]:
+    """Send a frame to every moderator's dashboard now; (ok, detail). Redis may be down: that is recorded."""
+    try:
+        publish(MODERATORS_GROUP, {"type": "moderation.frame", "frame": protocol.encode(frame)})
+        return True, ""
+    except Exception as error:
+        return False, f"{type(error).__name__}: {error}"
+
+
+def _locked(query):
+    if connection.features.has_select_for_update_skip_locked:
+        return query.select_for_update(skip_locked=True, of=("self",))
+    return query
+
+
+def realert_not_contacted(now: datetime) -> int:
+    """Re-alert every acknowledged level-3 escalation whose student nobody contacted within the acknowledgement
+    time (ESCALATION_ACK_SECONDS[3]) of its acknowledgement, then again every such interval; return how many."""
+    interval = timedelta(seconds=settings.ESCALATION_ACK_SECONDS[NOT_CONTACTED_LEVEL])
+    handled = 0
+    while True:
+        with transaction.atomic():
+            due = Escalation.objects.filter(
+                Q(outreach_alerted_at__isnull=True) | Q(outreach_alerted_at__lte=now - interval),
+                status=EscalationStatus.ACKNOWLEDGED,
+                level__gte=NOT_CONTACTED_LEVEL,
+                about_other=False,
+                contacted_at__isnull=True,
+                acknowledged_at__lte=now - interval,
+            ).order_by("acknowledged_at")
+            escalation = _locked(due).select_related("room", "message__author").first()
+            if escalation is None:
+                return handled
+            minutes = int((now - escalation.acknowledged_at).total_seconds() // 60)
+            frame = {
+                "type": "escalation.reminder",
+                "reason": "not_contacted",
+                "escalation": escalation_payload(escalation),
+            }
+            ok, detail = _to_moderators(frame)
+            NotificationAttempt.objects.create(
+                escalation=escalation,
+                channel=NotificationAttempt.Channel.MODERATORS,
+                ok=ok,
+                detail=detail or f"acknowledged {minutes} min ago, student not contacted",
+            )
+            audit(
+                None,
+                "escalation.not_contacted",
+                room=escalation.room,
+                message=escalation.message,
+                minutes_since_ack=minutes,
+            )
+            escalation.outreach_alerted_at = now
+            escalation.save(update_fields=["outreach_alerted_at"])
+            handled += 1
+
+
+def remind_unanswered(now: datetime) -> int:
+    """Remind the moderators about open check-ins whose student has not answered CHECKIN_REPLY_REMINDER_SECONDS
+    after staff wrote (once per wait: staff writing again starts a new one); return how many."""
+    handled = 0
+    while True:
+        with transaction.atomic():
+            due = CheckIn.objects.filter(status=CheckInStatus.OPEN, reply_due_at__lte=now).order_by("reply_due_at")
+            checkin = _locked(due).select_related("room", "opened_by").first()
+            if checkin is None:
+                return handled
+            _to_moderators({"type": "checkin.reminder", "checkin": checkins.checkin_payload(checkin)})
+            audit(None, "checkin.no_reply", room=checkin.room, checkin=checkin.pk)
+            checkin.reply_due_at = None
+            checkin.save(update_fields=["reply_due_at"])
+            handled += 1
+
+
+def tick(now: datetime) -> int:
+    """Run both outreach timers at ``now``; return how many escalations and check-ins they acted on."""
+    return realert_not_contacted(now) + remind_unanswered(now)
