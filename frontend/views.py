@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from moderation.cases import moderators_to_hand_over_to
 from moderation.reveals import reveals_of
 from rooms import sessions
 from rooms.calendar import calendar_token
@@ -81,7 +82,7 @@ def moderation_dashboard(request):
     """The live queue of escalations and flags (moderators only)."""
     if not request.user.is_moderator:
         raise PermissionDenied("moderators only")
-    return render(request, "frontend/moderation.html")
+    return render(request, "frontend/moderation.html", {"colleagues": moderators_to_hand_over_to(request.user)})
 
 
 @login_required
