@@ -169,7 +169,9 @@ async def test_a_crisis_alerts_the_moderator_blurred_and_resolves_through_a_dial
     assert await block.evaluate("node => node.inert") is False
 
     await item.get_by_role("button", name="Slow mode…").click()
-    await dialog_submit(moderator, {"Seconds between messages": "20", "Why (for the audit log)": "Heated."}, "Set slow mode")
+    await dialog_submit(
+        moderator, {"Seconds between messages": "20", "Why (for the audit log)": "Heated."}, "Set slow mode"
+    )
     await expect(student.locator("#error")).to_contain_text("one message every 20 seconds")
 
     await item.get_by_role("button", name="Resolve…").click()
@@ -197,7 +199,9 @@ async def test_mine_and_hand_over_to_a_colleague(browser, dashboard_server):
     await expect(kim.locator("#mine-count")).to_have_text("0")
 
     await item.get_by_role("button", name="Hand over…").click()
-    await dialog_submit(lee, {"Colleague": "Hana Kim", "What they need to know (required)": "Called once, no answer."}, "Hand over")
+    await dialog_submit(
+        lee, {"Colleague": "Hana Kim", "What they need to know (required)": "Called once, no answer."}, "Hand over"
+    )
     await expect(lee.locator("#mine-count")).to_have_text("0")
     await expect(lee.locator("#escalations li")).to_have_count(0)
     await expect(lee.locator("#no-escalations")).to_have_text("No open cases of yours.")
