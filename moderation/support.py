@@ -18,6 +18,13 @@ from django.conf import settings
 _DIALABLE = re.compile(r"\+?[0-9]{2,15}")
 
 
+def _readable(number: str) -> str:
+    """A North American number as people write it (+18884090141: 1-888-409-0141); any other as configured."""
+    if len(number) == 12 and number.startswith("+1"):
+        return f"1-{number[2:5]}-{number[5:8]}-{number[8:]}"
+    return number
+
+
 def resource_links(resource: dict) -> list[dict]:
     """Return the tel: and sms: links of one crisis resource: [{"kind", "label", "href"}], call first.
 
@@ -27,7 +34,7 @@ def resource_links(resource: dict) -> list[dict]:
     links = []
     call = str(resource.get("call", "")).strip()
     if _DIALABLE.fullmatch(call):
-        links.append({"kind": "call", "label": f"Call {call.lstrip('+')}", "href": f"tel:{call}"})
+        links.append({"kind": "call", "label": f"Call {_readable(call)}", "href": f"tel:{call}"})
     text = str(resource.get("text", "")).strip()
     if _DIALABLE.fullmatch(text):
         body = str(resource.get("text_body", "")).strip()

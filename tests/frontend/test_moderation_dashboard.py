@@ -247,6 +247,9 @@ async def test_the_room_gets_a_quiet_worried_card_and_crisis_lines_are_links(bro
 
     card = ben.locator("#worried-card")
     await expect(card).to_contain_text("If a message here worries you")
+    await expect(card.locator("a[href='tel:988']")).to_be_hidden()  # quiet: the advice is folded away
+    await card.get_by_text("How to respond, and how to tell a moderator").click()
+    await expect(card).to_contain_text("Report")
     await expect(card.locator("a[href='tel:988']")).to_be_visible()
     assert "Amara" not in await card.inner_text() and CRISIS not in await card.inner_text()
     await expect(amara.locator("#worried-card")).to_have_count(0)

@@ -11,7 +11,7 @@ from moderation.support import crisis_resources, resource_links, resources_as_te
     [
         ({"call": "988", "text": "988"}, [("Call 988", "tel:988"), ("Text 988", "sms:988")]),
         ({"text": "741741", "text_body": "HOME"}, [("Text HOME to 741741", "sms:741741?body=HOME")]),
-        ({"call": "+18884090141"}, [("Call 18884090141", "tel:+18884090141")]),
+        ({"call": "+18884090141"}, [("Call 1-888-409-0141", "tel:+18884090141")]),
         ({"call": "911; drop table"}, []),  # not plainly dialable: no link at all
         ({"call": "javascript:alert(1)"}, []),
         ({}, []),

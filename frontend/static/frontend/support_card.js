@@ -34,13 +34,13 @@ function anchor(href, text, className = "") {
   return a;
 }
 
-// "If a message here worries you": quiet (a status, not an alert; focus stays where it is), closable, and it
-// names no one: the frame carries no author and no message.
+// "If a message here worries you": quiet (a status, not an alert; focus stays where it is; the advice folded
+// away until opened), closable, and it names no one: the frame carries no author and no message.
 export function showWorriedCard(root, frame) {
   document.getElementById("worried-card")?.remove();
   const card = document.createElement("section");
   card.id = "worried-card";
-  card.className = "support-card worried-card";
+  card.className = "card notice-card worried-card";
   card.setAttribute("role", "status");
   card.setAttribute("aria-labelledby", "worried-title");
   const title = document.createElement("h2");
@@ -48,12 +48,16 @@ export function showWorriedCard(root, frame) {
   title.textContent = frame.title;
   const text = document.createElement("p");
   text.textContent = frame.message;
+  const more = document.createElement("details");
+  const summary = document.createElement("summary");
+  summary.textContent = "How to respond, and how to tell a moderator";
   const steps = document.createElement("ul");
   for (const step of frame.steps) {
     const li = document.createElement("li");
     li.textContent = step;
     steps.append(li);
   }
-  card.append(title, text, steps, resourceList(frame.resources), button("Close", () => card.remove()));
+  more.append(summary, steps, resourceList(frame.resources));
+  card.append(title, text, more, button("Close", () => card.remove()));
   root.prepend(card);
 }
