@@ -11,6 +11,7 @@ from django.utils import timezone
 from chatserver.models import Role, User
 from core.events import publish_on_commit
 from rooms import protocol
+from rooms.models import MessageState
 from rooms.protocol import BAD_REQUEST, NOT_FOUND, ProtocolError
 
 from .models import Escalation, EscalationStatus, Flag, FlagStatus
@@ -21,11 +22,12 @@ from .targets import audit, check_moderator, get_escalation
 
 @transaction.atomic
 def do_dismiss_flag(moderator, flag_id: int, reason: str = "") -> Flag:
-    """Close an open flag with no action on the message (it stays as it is: visible, or held until someone
-    delivers or hides it). Audited as ``flag.dismiss`` with ``reason`` (may be empty).
+    """Close an open flag with no action on the visible message it is about. Audited as ``flag.dismiss`` with
+    ``reason`` (may be empty).
 
     Raise ProtocolError: FORBIDDEN unless a moderator, NOT_FOUND for an unknown flag, BAD_REQUEST when the
-    flag was already reviewed.
+    flag was already reviewed or its message is held (dismissed, a held message would wait unseen forever:
+    it is delivered or hidden instead).
     """
     check_moderator(moderator)
     try:
@@ -34,6 +36,8 @@ def do_dismiss_flag(moderator, flag_id: int, reason: str = "") -> Flag:
         raise ProtocolError(NOT_FOUND, f"no flag {flag_id}") from None
     if flag.status != FlagStatus.OPEN:
         raise ProtocolError(BAD_REQUEST, "this flag was already reviewed")
+    if flag.message.state == MessageState.HELD:
+        raise ProtocolError(BAD_REQUEST, "this message is held from the room: deliver it or hide it")
     flag.status, flag.reviewed_at, flag.reviewed_by = FlagStatus.REVIEWED, timezone.now(), moderator
     flag.save(update_fields=["status", "reviewed_at", "reviewed_by"])
     audit(moderator, "flag.dismiss", room=flag.room, message=flag.message, reason=reason.strip(), source=flag.source)

@@ -81,6 +81,7 @@ async def test_warn_mute_ban_and_dismiss_through_dialogs_and_what_the_student_se
     moderator = await dashboard(browser, server)
     student = await logged_in_page(browser, server, "amara", timezone_id="America/Los_Angeles")
     await open_room(student, server, "burnout")
+    alias = (await student.inner_text("#my-name")).replace(" (anonymous alias)", "")
     await send(student, INSULT)
     flag = moderator.locator("#flags li.flag").first
     await flag.wait_for()
@@ -88,6 +89,8 @@ async def test_warn_mute_ban_and_dismiss_through_dialogs_and_what_the_student_se
     moderator.on("dialog", lambda dialog: prompts.append(dialog.message))
 
     await flag.get_by_role("button", name="Warn…").click()
+    # Addressed to the identity the room showed: the alias this message was posted under.
+    await expect(moderator.locator("#action-title")).to_have_text(f"Warn {alias}")
     await dialog_submit(moderator, {"Warning (they will read it)": "Please keep it kind."}, "Send warning")
     await expect(student.locator("#error")).to_contain_text("Please keep it kind.")
 

@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from moderation.models import AuditEntry, Escalation, EscalationStatus, Flag, FlagStatus
 from rooms.models import Membership, Message
 from tests.conftest import frames_within, receive_until
-from tests.moderation.test_queue import CRISIS, act, moderator_socket, say, setup  # noqa: F401 (setup: a fixture)
+from tests.moderation.test_queue import CRISIS, PHONE, act, moderator_socket, say, setup  # noqa: F401 (setup: a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,6 +36,15 @@ async def test_dismiss_closes_a_report_with_no_action_on_the_message(setup):  # 
     assert (await act(setup["mod"], {"type": "flag.dismiss", "id": 9999}))["code"] == "not_found"
     # A new moderator's queue no longer lists it.
     assert (await sync_to_async(Flag.objects.filter(status="open").count)()) == 0
+
+
+async def test_a_held_message_is_delivered_or_hidden_not_dismissed(setup):  # noqa: F811
+    ack = await say(setup["student"], PHONE, "p1")
+    assert ack["status"] == "held"
+    flag = (await receive_until(setup["mod"], "flag.new"))["flag"]
+    reply = await act(setup["mod"], {"type": "flag.dismiss", "id": flag["id"]})
+    assert reply["code"] == "bad_request" and "deliver it or hide it" in reply["detail"]
+    assert (await sync_to_async(Flag.objects.get)(pk=flag["id"])).status == FlagStatus.OPEN, "it stays in the queue"
 
 
 async def test_acknowledging_takes_the_case_and_hand_over_gives_it_to_a_colleague(setup, make_user, sockets):  # noqa: F811

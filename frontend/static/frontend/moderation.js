@@ -288,7 +288,8 @@ function renderFlags() {
     const actions = el("div", "actions");
     if (f.message.state === "held") actions.append(button("Approve", () => act({ type: "message.approve", room: f.room.slug, seq: f.message.seq })));
     actions.append(button("Hide", () => act({ type: "message.hide", room: f.room.slug, seq: f.message.seq, reason: "flag reviewed" })));
-    actions.append(button("Dismiss", () => act({ type: "flag.dismiss", id: f.id, reason: "no action needed" })));
+    // A held message is delivered or hidden: dismissed, it would wait unseen (the server refuses it too).
+    if (f.message.state !== "held") actions.append(button("Dismiss", () => act({ type: "flag.dismiss", id: f.id, reason: "no action needed" })));
     li.append(actions, memberActions(f, "flag"));
     flagList.append(li);
   }
