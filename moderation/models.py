@@ -89,6 +89,10 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+    # The moderator whose case this is: who acknowledged it, or the colleague it was handed over to.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The escalation worker's timer: when to act next if still unacknowledged, and how far it has gone
     # (0 nothing yet, 1 moderators re-alerted, 2 on-call staff notified).
     next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -21,7 +21,7 @@ def audit(actor, action: str, *, room=None, message=None, member=None, reason: s
 
 
 def get_escalation(escalation_id: int, *, lock: bool = True) -> Escalation:
-    query = Escalation.objects.select_related("message__author", "room")
+    query = Escalation.objects.select_related("message__author", "room", "owner")
     if lock:
         query = query.select_for_update(of=("self",))
     try:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from . import circle, protocol
 from .identity import identity_payload
 from .models import Membership, Message, MessageState, Room
+from .sanctions import mute_payload
 
 
 def visible_to(room_id: int, viewer: Membership | None):
@@ -91,7 +92,7 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
             "pinned": room.pinned_text,
             "pinned_message": pinned_message_payload(room),
         },
-        "you": {**identity_payload(membership), "role": membership.user.role},
+        "you": {**identity_payload(membership), "role": membership.user.role, **mute_payload(membership)},
         "circle": circle.circle_state(room),
         "last_seq": room.last_seq,
         "online": online,

@@ -53,6 +53,10 @@ class Room(models.Model):
     # Highest seq handed out in this room. Incremented under a row lock in the same transaction that
     # stores the message, so seqs are 1, 2, 3... with no gap and no duplicate.
     last_seq = models.BigIntegerField(default=0)
+    # When the room's members last got the "If a message here worries you" card (after a crisis message reached
+    # the room): stored on the room, written under the room's row lock, so the once-an-hour limit holds across
+    # processes and restarts.
+    worried_card_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,7 +89,10 @@ class Membership(models.Model):
     alias = models.CharField(max_length=64)
     is_anonymous = models.BooleanField(default=True)
     muted_until = models.DateTimeField(null=True, blank=True)
+    # The moderator's reason, shown to the member beside the disabled composer (the audit log keeps every one).
+    mute_reason = models.TextField(blank=True, default="")
     is_banned = models.BooleanField(default=False)
+    ban_reason = models.TextField(blank=True, default="")
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
