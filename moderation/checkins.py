@@ -44,6 +44,7 @@ from .models import (
     Flag,
     RevealRequest,
 )
+from .outbox import escalation_timer
 from .payloads import escalation_payload, push_to_moderators
 from .support import support_frame
 from .targets import audit, check_moderator, get_escalation
@@ -285,6 +286,8 @@ def do_request_checkin(user, room_slug: str | None = None) -> tuple[CheckIn, boo
         raise ProtocolError(FORBIDDEN, "log in first")
     if user.is_moderator:
         raise ProtocolError(FORBIDDEN, "moderators are the ones students talk to")
+    # Lock the account's row: two tabs asking at once must land on one request.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     existing = CheckIn.objects.filter(student=user, origin=CheckIn.Origin.REQUEST, status=CheckInStatus.OPEN).first()
     if existing is not None:
         return get_checkin(existing.pk), False
@@ -412,10 +415,10 @@ def _record_outreach(checkin: CheckIn, side: str, user, kind: str, crisis_level:
 
     Precondition: inside the message's transaction, holding the check-in's row lock.
     """
-    changed = ["last_seq", "awaiting", "reply_due_at"]
+    changed = ["last_seq", "awaiting", "reply_due_at", "staff_due_at"]
     escalation = checkin.escalation
     if side == STAFF:
-        checkin.awaiting = STUDENT
+        checkin.awaiting, checkin.staff_due_at = STUDENT, None
         if checkin.reply_due_at is None:
             checkin.reply_due_at = now + timedelta(seconds=settings.CHECKIN_REPLY_REMINDER_SECONDS)
         first_from_staff = not checkin.messages.filter(from_student=False, seq__lt=checkin.last_seq).exists()
@@ -443,6 +446,8 @@ def _record_outreach(checkin: CheckIn, side: str, user, kind: str, crisis_level:
     if crisis_level > 0:
         checkin.urgent = True
         checkin.crisis_level = max(checkin.crisis_level, crisis_level)
+        if checkin.staff_due_at is None:
+            checkin.staff_due_at = now + escalation_timer(crisis_level)
         changed += ["urgent", "crisis_level"]
         audit(None, "checkin.crisis", room=checkin.room, checkin=checkin.pk, level=crisis_level, by="student")
     return changed

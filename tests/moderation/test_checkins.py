@@ -277,3 +277,28 @@ def test_send_and_join_run_a_fixed_number_of_queries(scene, make_user, django_as
     with django_assert_max_num_queries(JOIN_QUERIES):
         joined = checkins.join_snapshot(scene["student"], checkin.pk, None)
     assert len(joined["checkin"]["staff"]) == 7 and len(joined["history"]) == 26
+
+
+def test_worker_realerts_an_urgent_check_in_until_staff_answer(scene):
+    perform(scene["moderator"], "escalation.resolve", {"id": scene["escalation"].pk, "note": "not this one"})
+    checkin, _ = checkins.do_request_checkin(scene["student"], "burnout")
+    result = checkins.do_send(scene["student"], checkin.pk, "s1", PLAN)
+    assert result.crisis_level == 3
+    wrote_at = CheckInMessage.objects.get().created_at
+    assert worker.tick(wrote_at + timedelta(seconds=110)) == 0
+    assert worker.tick(wrote_at + timedelta(seconds=121)) == 1
+    assert worker.tick(wrote_at + timedelta(seconds=200)) == 0
+    assert worker.tick(wrote_at + timedelta(seconds=250)) == 1, "again every level-3 interval"
+    assert AuditEntry.objects.filter(action="checkin.urgent_unanswered", actor=None).count() == 2
+    checkins.do_send(scene["moderator"], checkin.pk, "m1", "I'm here. Are you safe right now?")
+    assert worker.tick(wrote_at + timedelta(seconds=400)) == 0, "staff answered: only the reply clock runs now"
+
+
+def test_worker_passes_end_even_with_zero_intervals(scene, settings, make_user):
+    settings.ESCALATION_ACK_SECONDS = {1: 0, 2: 0, 3: 0}
+    perform(scene["moderator"], "escalation.ack", {"id": scene["escalation"].pk})
+    checkin, _ = checkins.do_request_checkin(make_user(), None)
+    checkins.do_send(checkin.student, checkin.pk, "s1", PLAN)
+    now = timezone.now() + timedelta(seconds=5)
+    assert worker.tick(now) == 2
+    assert worker.tick(now) == 0
