@@ -629,7 +629,7 @@ def checkins_concerning(user) -> list[dict]:
 
 
 def checkins_for_export(user) -> list[dict]:
-    """A student's check-ins for their data export: every message, with staff by name and role, as they saw it.
+    """A student's check-ins for their data export: every message, staff by role only (the export names no one else).
 
     For moderation.data-rights (the export): JSON-serialisable, newest check-in first.
     """
@@ -648,7 +648,8 @@ def checkins_for_export(user) -> list[dict]:
                 "messages": [
                     {
                         "seq": m.seq,
-                        "from": "you" if m.from_student else m.author_name,
+                        # Staff by role only: the export names no one else (rooms.personal_data).
+                        "from": "you" if m.from_student else "staff",
                         "role": m.author_role,
                         "kind": m.kind,
                         "body": m.body,
