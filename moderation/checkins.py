@@ -131,6 +131,8 @@ def message_payload(message: CheckInMessage, *, for_user_id: int | None = None) 
         "kind": message.kind,
         "body": message.body,
         "sent_at": message.created_at.isoformat(),
+        # Emptied by retention: the text is gone, the place in the conversation stays.
+        "deleted": message.deleted_at is not None,
     }
 
 
@@ -663,8 +665,18 @@ def checkins_for_export(user) -> list[dict]:
 
 
 def checkin_messages_older_than(cutoff):
-    """Check-in messages the message retention rules may delete: those of resolved check-ins, older than
-    ``cutoff``. A queryset, for the retention job (data-rights); open check-ins are kept whole."""
-    return CheckInMessage.objects.filter(created_at__lt=cutoff).filter(
-        Q(checkin__status=CheckInStatus.RESOLVED) & Q(checkin__resolved_at__lt=cutoff)
+    """Check-in messages the message retention rules may empty: not yet emptied, older than ``cutoff``, in check-ins
+    resolved before ``cutoff``. Open check-ins are kept whole: staff still need them, as moderation keeps the
+    messages of unresolved escalations."""
+    return CheckInMessage.objects.filter(
+        Q(created_at__lt=cutoff, deleted_at__isnull=True)
+        & Q(checkin__status=CheckInStatus.RESOLVED, checkin__resolved_at__lt=cutoff)
     )
+
+
+def purge_checkin_messages(cutoff, now) -> int:
+    """Empty every check-in message past retention (``checkin_messages_older_than(cutoff)``) into a tombstone (its
+    row, seq and client_id stay, so a late resend is still answered and creates nothing; its text goes); return
+    how many. For the retention job: call it with the cutoff room messages are purged at, so check-ins follow the
+    same rules."""
+    return checkin_messages_older_than(cutoff).update(body="", deleted_at=now)

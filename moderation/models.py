@@ -295,6 +295,9 @@ class CheckInMessage(models.Model):
     client_id = models.CharField(max_length=64)
     crisis_level = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Emptied by retention (checkins.purge_checkin_messages): the row and its seq stay, the text goes, as with a
+    # room message's tombstone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["checkin", "seq"]

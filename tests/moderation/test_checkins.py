@@ -303,3 +303,22 @@ def test_worker_passes_end_even_with_zero_intervals(scene, settings, make_user):
     now = timezone.now() + timedelta(seconds=5)
     assert worker.tick(now) == 2
     assert worker.tick(now) == 0
+
+
+def test_retention_empties_old_messages_of_resolved_check_ins_only(scene, make_user):
+    checkin = open_checkin(scene)
+    checkins.do_send(scene["moderator"], checkin.pk, "m1", "Hi, I'm Jun.")
+    checkins.do_send(scene["student"], checkin.pk, "s1", "hi, thanks")
+    checkins.do_send(scene["student"], checkin.pk, "s2", "talk soon")
+    still_open, _ = checkins.do_request_checkin(make_user(), None)
+    checkins.do_send(still_open.student, still_open.pk, "o1", "are you there?")
+    later = timezone.now() + timedelta(days=40)
+    assert checkins.purge_checkin_messages(later, later) == 0, "an open check-in is kept whole"
+    perform(scene["moderator"], "checkin.resolve", {"id": checkin.pk, "note": "done"})
+    assert checkins.purge_checkin_messages(timezone.now() - timedelta(days=1), timezone.now()) == 0, "not old yet"
+    assert checkins.purge_checkin_messages(later, later) == 3
+    checkin.refresh_from_db()
+    messages, _ = checkins.messages_after(checkin, 0, 50, scene["student"].pk)
+    assert [(m["seq"], m["body"], m["deleted"]) for m in messages] == [(1, "", True), (2, "", True), (3, "", True)]
+    assert CheckInMessage.objects.get(checkin=still_open).body == "are you there?"
+    assert checkins.purge_checkin_messages(later, later) == 0, "emptied once"
