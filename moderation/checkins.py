@@ -462,7 +462,10 @@ def do_send(user, checkin_id: int, client_id: str, body: str, kind: str = CheckI
     (or staff sending "I'm OK"), ROOM_CLOSED once the check-in is resolved.
     """
     checkin = get_checkin(checkin_id)
-    side = check_access(user, checkin)
+    try:
+        side = check_access(user, checkin)
+    except ProtocolError as error:
+        raise ProtocolError(error.code, error.detail, client_id) from None
     existing = existing_send_result(checkin.pk, user, client_id)
     if existing is not None:
         return existing

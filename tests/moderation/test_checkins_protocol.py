@@ -11,6 +11,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
 
+from chatserver.models import User
 from moderation.models import AuditEntry, Escalation
 from tests.conftest import frames_within, receive_until
 from tests.moderation.test_moderator_anonymity import act_recording, assert_no_object_links
@@ -281,3 +282,16 @@ def test_the_check_in_page_is_for_its_student_and_staff_only(make_user, make_roo
         assert _client(outsider).get(url).status_code == 403
     assert _client(student).get(f"/checkins/{checkin_id + 1}/").status_code == 404
     assert _client().get(url).status_code == 302, "visitors are sent to log in"
+
+
+async def test_staff_powers_follow_the_account_not_the_socket(scene, sockets):
+    await say(scene["room_socket"], PLAN, "c1")
+    escalation = await sync_to_async(Escalation.objects.get)()
+    checkin_id = (await act(scene["mod"], {"type": "checkin.open", "escalation": escalation.pk}))["checkin"]
+    staff, _ = await join(sockets, scene["moderator"], checkin_id)
+    assert (await write(staff, "Hi, checking in.", "m1"))["status"] == "delivered"
+    # Demoted by a path that sends no event to the socket: the next message is refused all the same.
+    await sync_to_async(User.objects.filter(pk=scene["moderator"].pk).update)(role="student")
+    await staff.send_json_to({"type": "message.send", "client_id": "m2", "body": "still here?"})
+    refused = await receive_until(staff, "error")
+    assert refused["code"] == "forbidden" and refused["client_id"] == "m2"
