@@ -121,6 +121,18 @@ def realert_urgent(now: datetime) -> int:
             handled += 1
 
 
+def purge_past_retention(now: datetime) -> int:
+    """Check-ins follow the message retention rules: with MESSAGE_RETENTION_DAYS set (moderation.retention, the
+    rooms' side), empty the messages of resolved check-ins older than that; return how many. Off without it."""
+    # getattr: the setting belongs to the retention feature, which may be deployed without it (0: keep all).
+    days = getattr(settings, "MESSAGE_RETENTION_DAYS", 0)
+    if not days:
+        return 0
+    return checkins.purge_checkin_messages(now - timedelta(days=days), now)
+
+
 def tick(now: datetime) -> int:
-    """Run the outreach timers at ``now``; return how many escalations and check-ins they acted on."""
+    """Run the outreach timers at ``now``, and retention for check-ins; return how many escalations and check-ins
+    the timers acted on."""
+    purge_past_retention(now)
     return realert_not_contacted(now) + realert_urgent(now) + remind_unanswered(now)

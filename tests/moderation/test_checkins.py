@@ -322,3 +322,17 @@ def test_retention_empties_old_messages_of_resolved_check_ins_only(scene, make_u
     assert [(m["seq"], m["body"], m["deleted"]) for m in messages] == [(1, "", True), (2, "", True), (3, "", True)]
     assert CheckInMessage.objects.get(checkin=still_open).body == "are you there?"
     assert checkins.purge_checkin_messages(later, later) == 0, "emptied once"
+
+
+def test_the_worker_applies_message_retention_to_resolved_check_ins(scene, settings):
+    checkin = open_checkin(scene)
+    checkins.do_send(scene["moderator"], checkin.pk, "m1", "Hi, I'm Jun.")
+    perform(scene["moderator"], "checkin.resolve", {"id": checkin.pk, "note": "done"})
+    settings.MESSAGE_RETENTION_DAYS = 0
+    worker.tick(timezone.now() + timedelta(days=400))
+    assert CheckInMessage.objects.get().deleted_at is None, "retention off: everything is kept"
+    settings.MESSAGE_RETENTION_DAYS = 30
+    worker.tick(timezone.now() + timedelta(days=29))
+    assert CheckInMessage.objects.get().deleted_at is None
+    worker.tick(timezone.now() + timedelta(days=31))
+    assert CheckInMessage.objects.get().body == ""
