@@ -295,3 +295,15 @@ async def test_staff_powers_follow_the_account_not_the_socket(scene, sockets):
     await staff.send_json_to({"type": "message.send", "client_id": "m2", "body": "still here?"})
     refused = await receive_until(staff, "error")
     assert refused["code"] == "forbidden" and refused["client_id"] == "m2"
+
+
+def test_the_check_ins_page_lists_your_own_and_for_moderators_the_open_ones(make_user, make_room):
+    make_room(slug="burnout")
+    student, other = make_user(), make_user()
+    mine = _client(student).post("/api/checkins/", {}, content_type="application/json").json()["checkin"]["id"]
+    theirs = _client(other).post("/api/checkins/", {}, content_type="application/json").json()["checkin"]["id"]
+    page = _client(student).get("/checkins/").content.decode()
+    assert f'href="/checkins/{mine}/"' in page and f'href="/checkins/{theirs}/"' not in page
+    staff_page = _client(make_user(role="moderator")).get("/checkins/").content.decode()
+    assert f'href="/checkins/{mine}/"' in staff_page and f'href="/checkins/{theirs}/"' in staff_page
+    assert f'href="/checkins/{mine}/"' not in _client(make_user(role="mentor")).get("/checkins/").content.decode()
