@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 
 from chatserver.consumers import ChatConsumer
+from chatserver.models import User
 from core.events import bind_to_running_loop
 from rooms.protocol import (
     BAD_REQUEST,
@@ -148,9 +149,7 @@ class CheckInConsumer(ChatConsumer):
                 frame.client_id,
             )
         try:
-            result = await database_sync_to_async(checkins.do_send)(
-                self.user, self.checkin_id, frame.client_id, body, kind
-            )
+            result = await database_sync_to_async(self._send_as_current_user)(frame.client_id, body, kind)
         except ProtocolError:
             await self.limiter.refund(self.user.pk, token)
             raise
@@ -160,6 +159,14 @@ class CheckInConsumer(ChatConsumer):
         support = result.support()
         if support is not None:
             await self.send(text_data=encode(support))
+
+    def _send_as_current_user(self, client_id: str, body: str, kind: str):
+        """``do_send`` with the account read afresh: what staff may do follows the account, not the socket's
+        snapshot (a role changed by a path that sent no event, say)."""
+        user = User.objects.filter(pk=self.user.pk, is_active=True).first()
+        if user is None:
+            raise ProtocolError(FORBIDDEN, "this account can no longer write here", client_id)
+        return checkins.do_send(user, self.checkin_id, client_id, body, kind)
 
     async def fetch_history(self, frame: FetchHistory) -> None:
         def page():

@@ -16,7 +16,9 @@ from rooms import protocol
 
 from . import checkins
 from .models import CheckIn, CheckInStatus, Escalation, EscalationStatus, NotificationAttempt
+from .outbox import escalation_timer
 from .payloads import MODERATORS_GROUP, escalation_payload
+from .retention import retention_cutoff
 from .targets import audit
 
 # A student at this level who was acknowledged but not contacted is re-alerted.
@@ -46,7 +48,8 @@ def realert_not_contacted(now: datetime) -> int:
     while True:
         with transaction.atomic():
             due = Escalation.objects.filter(
-                Q(outreach_alerted_at__isnull=True) | Q(outreach_alerted_at__lte=now - interval),
+                # Strictly before: with a zero interval, one pass must still end.
+                Q(outreach_alerted_at__isnull=True) | Q(outreach_alerted_at__lt=now - interval),
                 status=EscalationStatus.ACKNOWLEDGED,
                 level__gte=NOT_CONTACTED_LEVEL,
                 about_other=False,
@@ -91,13 +94,43 @@ def remind_unanswered(now: datetime) -> int:
             checkin = _locked(due).select_related("room", "opened_by").first()
             if checkin is None:
                 return handled
-            _to_moderators({"type": "checkin.reminder", "checkin": checkins.checkin_payload(checkin)})
+            payload = checkins.checkin_payload(checkin)
+            _to_moderators({"type": "checkin.reminder", "reason": "no_reply", "checkin": payload})
             audit(None, "checkin.no_reply", room=checkin.room, checkin=checkin.pk)
             checkin.reply_due_at = None
             checkin.save(update_fields=["reply_due_at"])
             handled += 1
 
 
+def realert_urgent(now: datetime) -> int:
+    """Re-alert the moderators about every open check-in where the student wrote with signs of crisis and no staff
+    has written since, ESCALATION_ACK_SECONDS of its level after (then again every such interval); return how
+    many. This is what reaches the team when nobody is on the check-in's page."""
+    handled = 0
+    while True:
+        with transaction.atomic():
+            due = CheckIn.objects.filter(status=CheckInStatus.OPEN, staff_due_at__lte=now).order_by("staff_due_at")
+            checkin = _locked(due).select_related("room", "opened_by").first()
+            if checkin is None:
+                return handled
+            payload = checkins.checkin_payload(checkin)
+            _to_moderators({"type": "checkin.reminder", "reason": "urgent_unanswered", "checkin": payload})
+            audit(None, "checkin.urgent_unanswered", room=checkin.room, checkin=checkin.pk, level=checkin.crisis_level)
+            # At least a second later: with a zero interval, one pass must still end.
+            checkin.staff_due_at = now + max(escalation_timer(checkin.crisis_level), timedelta(seconds=1))
+            checkin.save(update_fields=["staff_due_at"])
+            handled += 1
+
+
+def purge_past_retention(now: datetime) -> int:
+    """Check-ins follow the message retention rules (moderation.retention): empty the messages of resolved
+    check-ins older than MESSAGE_RETENTION_DAYS; return how many. Off when retention is off."""
+    cutoff = retention_cutoff(now)
+    return 0 if cutoff is None else checkins.purge_checkin_messages(cutoff, now)
+
+
 def tick(now: datetime) -> int:
-    """Run both outreach timers at ``now``; return how many escalations and check-ins they acted on."""
-    return realert_not_contacted(now) + remind_unanswered(now)
+    """Run the outreach timers at ``now``, and retention for check-ins; return how many escalations and check-ins
+    the timers acted on."""
+    purge_past_retention(now)
+    return realert_not_contacted(now) + realert_urgent(now) + remind_unanswered(now)

@@ -44,6 +44,7 @@ from .models import (
     Flag,
     RevealRequest,
 )
+from .outbox import escalation_timer
 from .payloads import escalation_payload, push_to_moderators
 from .support import support_frame
 from .targets import audit, check_moderator, get_escalation
@@ -130,6 +131,8 @@ def message_payload(message: CheckInMessage, *, for_user_id: int | None = None) 
         "kind": message.kind,
         "body": message.body,
         "sent_at": message.created_at.isoformat(),
+        # Emptied by retention: the text is gone, the place in the conversation stays.
+        "deleted": message.deleted_at is not None,
     }
 
 
@@ -285,6 +288,8 @@ def do_request_checkin(user, room_slug: str | None = None) -> tuple[CheckIn, boo
         raise ProtocolError(FORBIDDEN, "log in first")
     if user.is_moderator:
         raise ProtocolError(FORBIDDEN, "moderators are the ones students talk to")
+    # Lock the account's row: two tabs asking at once must land on one request.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     existing = CheckIn.objects.filter(student=user, origin=CheckIn.Origin.REQUEST, status=CheckInStatus.OPEN).first()
     if existing is not None:
         return get_checkin(existing.pk), False
@@ -412,10 +417,10 @@ def _record_outreach(checkin: CheckIn, side: str, user, kind: str, crisis_level:
 
     Precondition: inside the message's transaction, holding the check-in's row lock.
     """
-    changed = ["last_seq", "awaiting", "reply_due_at"]
+    changed = ["last_seq", "awaiting", "reply_due_at", "staff_due_at"]
     escalation = checkin.escalation
     if side == STAFF:
-        checkin.awaiting = STUDENT
+        checkin.awaiting, checkin.staff_due_at = STUDENT, None
         if checkin.reply_due_at is None:
             checkin.reply_due_at = now + timedelta(seconds=settings.CHECKIN_REPLY_REMINDER_SECONDS)
         first_from_staff = not checkin.messages.filter(from_student=False, seq__lt=checkin.last_seq).exists()
@@ -443,6 +448,8 @@ def _record_outreach(checkin: CheckIn, side: str, user, kind: str, crisis_level:
     if crisis_level > 0:
         checkin.urgent = True
         checkin.crisis_level = max(checkin.crisis_level, crisis_level)
+        if checkin.staff_due_at is None:
+            checkin.staff_due_at = now + escalation_timer(crisis_level)
         changed += ["urgent", "crisis_level"]
         audit(None, "checkin.crisis", room=checkin.room, checkin=checkin.pk, level=crisis_level, by="student")
     return changed
@@ -455,7 +462,10 @@ def do_send(user, checkin_id: int, client_id: str, body: str, kind: str = CheckI
     (or staff sending "I'm OK"), ROOM_CLOSED once the check-in is resolved.
     """
     checkin = get_checkin(checkin_id)
-    side = check_access(user, checkin)
+    try:
+        side = check_access(user, checkin)
+    except ProtocolError as error:
+        raise ProtocolError(error.code, error.detail, client_id) from None
     existing = existing_send_result(checkin.pk, user, client_id)
     if existing is not None:
         return existing
@@ -658,8 +668,18 @@ def checkins_for_export(user) -> list[dict]:
 
 
 def checkin_messages_older_than(cutoff):
-    """Check-in messages the message retention rules may delete: those of resolved check-ins, older than
-    ``cutoff``. A queryset, for the retention job (data-rights); open check-ins are kept whole."""
-    return CheckInMessage.objects.filter(created_at__lt=cutoff).filter(
-        Q(checkin__status=CheckInStatus.RESOLVED) & Q(checkin__resolved_at__lt=cutoff)
+    """Check-in messages the message retention rules may empty: not yet emptied, older than ``cutoff``, in check-ins
+    resolved before ``cutoff``. Open check-ins are kept whole: staff still need them, as moderation keeps the
+    messages of unresolved escalations."""
+    return CheckInMessage.objects.filter(
+        Q(created_at__lt=cutoff, deleted_at__isnull=True)
+        & Q(checkin__status=CheckInStatus.RESOLVED, checkin__resolved_at__lt=cutoff)
     )
+
+
+def purge_checkin_messages(cutoff, now) -> int:
+    """Empty every check-in message past retention (``checkin_messages_older_than(cutoff)``) into a tombstone (its
+    row, seq and client_id stay, so a late resend is still answered and creates nothing; its text goes); return
+    how many. For the retention job: call it with the cutoff room messages are purged at, so check-ins follow the
+    same rules."""
+    return checkin_messages_older_than(cutoff).update(body="", deleted_at=now)

@@ -247,6 +247,9 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Who is expected to write next: "student" after staff wrote, "staff" after the student wrote ("" none yet).
     awaiting = models.CharField(max_length=8, blank=True, default="")
+    # Set when the student wrote with signs of crisis and no staff has written since: the worker re-alerts the
+    # moderators then, and every ESCALATION_ACK_SECONDS of that level after, until staff answer.
+    staff_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Set when staff write and the student has not answered since; the worker reminds staff then.
     reply_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -296,6 +299,9 @@ class CheckInMessage(models.Model):
     client_id = models.CharField(max_length=64)
     crisis_level = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Emptied by retention (checkins.purge_checkin_messages): the row and its seq stay, the text goes, as with a
+    # room message's tombstone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["checkin", "seq"]

@@ -114,3 +114,44 @@ async def test_nobody_else_can_open_a_check_in_page(browser, chat_server):
         outsider = await logged_in_page(browser, chat_server, username)
         response = await outsider.goto(url)
         assert response.status == 403, username
+
+
+async def test_a_check_in_survives_a_server_restart_on_both_sides(browser, chat_server):
+    student = await logged_in_page(browser, chat_server, "amara")
+    await student.get_by_role("link", name="Get help now").click()
+    await student.get_by_role("button", name="Talk to a moderator privately").click()
+    await student.wait_for_url(f"{chat_server.http}/checkins/*/")
+    await student.wait_for_selector("#conn-state:text('connected')")
+    home_tab = await student.context.new_page()
+    await home_tab.goto(f"{chat_server.http}/")
+    moderator = await logged_in_page(browser, chat_server, "mod_lee")
+    await moderator.goto(student.url)
+    await moderator.wait_for_selector("#conn-state:text('connected')")
+    await moderator.fill("#body", "Hi, Jun here. What's on your mind?")
+    await moderator.press("#body", "Enter")
+    await expect(student.locator("#messages li.message:not(.pending)")).to_have_count(1)
+
+    chat_server.stop()
+    await expect(student.locator("#conn-state")).to_have_text("reconnecting…")
+    # Typed while the server is down: kept as pending and sent after the reconnect, once.
+    await student.fill("#body", "sorry, my connection dropped. rotations are crushing me")
+    await student.press("#body", "Enter")
+    chat_server.start()
+    for page in (student, moderator):
+        await expect(page.locator("#conn-state")).to_have_text("connected", timeout=40_000)
+    await moderator.fill("#body", "That sounds exhausting. Can we talk it through?")
+    await moderator.press("#body", "Enter")
+    expected = [
+        "Hi, Jun here. What's on your mind?",
+        "sorry, my connection dropped. rotations are crushing me",
+        "That sounds exhausting. Can we talk it through?",
+    ]
+    for page in (student, moderator):
+        await expect(page.locator("#messages li.message:not(.pending) .body")).to_have_text(expected, timeout=20_000)
+        assert await page.locator("#messages li.pending").count() == 0
+    # The other tab's notices socket reconnected too: with the check-in closed, the next message shows as unread
+    # there, live.
+    await student.close()
+    await moderator.fill("#body", "I'm here whenever you come back.")
+    await moderator.press("#body", "Enter")
+    await expect(home_tab.locator("#checkins-unread")).to_have_text("1")

@@ -278,3 +278,61 @@ def test_send_and_join_run_a_fixed_number_of_queries(scene, make_user, django_as
     with django_assert_max_num_queries(JOIN_QUERIES):
         joined = checkins.join_snapshot(scene["student"], checkin.pk, None)
     assert len(joined["checkin"]["staff"]) == 7 and len(joined["history"]) == 26
+
+
+def test_worker_realerts_an_urgent_check_in_until_staff_answer(scene):
+    perform(scene["moderator"], "escalation.resolve", {"id": scene["escalation"].pk, "note": "not this one"})
+    checkin, _ = checkins.do_request_checkin(scene["student"], "burnout")
+    result = checkins.do_send(scene["student"], checkin.pk, "s1", PLAN)
+    assert result.crisis_level == 3
+    wrote_at = CheckInMessage.objects.get().created_at
+    assert worker.tick(wrote_at + timedelta(seconds=110)) == 0
+    assert worker.tick(wrote_at + timedelta(seconds=121)) == 1
+    assert worker.tick(wrote_at + timedelta(seconds=200)) == 0
+    assert worker.tick(wrote_at + timedelta(seconds=250)) == 1, "again every level-3 interval"
+    assert AuditEntry.objects.filter(action="checkin.urgent_unanswered", actor=None).count() == 2
+    checkins.do_send(scene["moderator"], checkin.pk, "m1", "I'm here. Are you safe right now?")
+    assert worker.tick(wrote_at + timedelta(seconds=400)) == 0, "staff answered: only the reply clock runs now"
+
+
+def test_worker_passes_end_even_with_zero_intervals(scene, settings, make_user):
+    settings.ESCALATION_ACK_SECONDS = {1: 0, 2: 0, 3: 0}
+    perform(scene["moderator"], "escalation.ack", {"id": scene["escalation"].pk})
+    checkin, _ = checkins.do_request_checkin(make_user(), None)
+    checkins.do_send(checkin.student, checkin.pk, "s1", PLAN)
+    now = timezone.now() + timedelta(seconds=5)
+    assert worker.tick(now) == 2
+    assert worker.tick(now) == 0
+
+
+def test_retention_empties_old_messages_of_resolved_check_ins_only(scene, make_user):
+    checkin = open_checkin(scene)
+    checkins.do_send(scene["moderator"], checkin.pk, "m1", "Hi, I'm Jun.")
+    checkins.do_send(scene["student"], checkin.pk, "s1", "hi, thanks")
+    checkins.do_send(scene["student"], checkin.pk, "s2", "talk soon")
+    still_open, _ = checkins.do_request_checkin(make_user(), None)
+    checkins.do_send(still_open.student, still_open.pk, "o1", "are you there?")
+    later = timezone.now() + timedelta(days=40)
+    assert checkins.purge_checkin_messages(later, later) == 0, "an open check-in is kept whole"
+    perform(scene["moderator"], "checkin.resolve", {"id": checkin.pk, "note": "done"})
+    assert checkins.purge_checkin_messages(timezone.now() - timedelta(days=1), timezone.now()) == 0, "not old yet"
+    assert checkins.purge_checkin_messages(later, later) == 3
+    checkin.refresh_from_db()
+    messages, _ = checkins.messages_after(checkin, 0, 50, scene["student"].pk)
+    assert [(m["seq"], m["body"], m["deleted"]) for m in messages] == [(1, "", True), (2, "", True), (3, "", True)]
+    assert CheckInMessage.objects.get(checkin=still_open).body == "are you there?"
+    assert checkins.purge_checkin_messages(later, later) == 0, "emptied once"
+
+
+def test_the_worker_applies_message_retention_to_resolved_check_ins(scene, settings):
+    checkin = open_checkin(scene)
+    checkins.do_send(scene["moderator"], checkin.pk, "m1", "Hi, I'm Jun.")
+    perform(scene["moderator"], "checkin.resolve", {"id": checkin.pk, "note": "done"})
+    settings.MESSAGE_RETENTION_DAYS = 0
+    worker.tick(timezone.now() + timedelta(days=400))
+    assert CheckInMessage.objects.get().deleted_at is None, "retention off: everything is kept"
+    settings.MESSAGE_RETENTION_DAYS = 30
+    worker.tick(timezone.now() + timedelta(days=29))
+    assert CheckInMessage.objects.get().deleted_at is None
+    worker.tick(timezone.now() + timedelta(days=31))
+    assert CheckInMessage.objects.get().body == ""

@@ -11,6 +11,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
 
+from chatserver.models import User
 from moderation.models import AuditEntry, Escalation
 from tests.conftest import frames_within, receive_until
 from tests.moderation.test_moderator_anonymity import act_recording, assert_no_object_links
@@ -242,3 +243,67 @@ async def test_nothing_a_moderator_receives_about_a_check_in_ties_the_alias_to_t
     actions = set(await sync_to_async(lambda: set(AuditEntry.objects.values_list("action", flat=True)))())
     assert {"checkin.open", "escalation.contacted", "escalation.replied", "checkin.ok", "checkin.resolve"} <= actions
     assert checked > 30
+
+
+def _client(user=None):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_asking_for_a_check_in_over_http(make_user, make_room):
+    make_room(slug="burnout")
+    student = make_user()
+    assert _client().post("/api/checkins/", {}, content_type="application/json").status_code == 401
+    first = _client(student).post("/api/checkins/", {"room": "burnout"}, content_type="application/json")
+    assert first.status_code == 201 and first.json()["checkin"]["asked_by_you"] is True
+    again = _client(student).post("/api/checkins/", "", content_type="application/json")
+    assert again.status_code == 200 and again.json()["checkin"]["id"] == first.json()["checkin"]["id"]
+    missing = _client(make_user()).post("/api/checkins/", {"room": "nowhere"}, content_type="application/json")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    moderator = make_user(role="moderator")
+    refused = _client(moderator).post("/api/checkins/", {}, content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert _client(student).get("/api/checkins/").json()["checkins"][0]["id"] == first.json()["checkin"]["id"]
+    assert _client(student).get("/api/checkins/queue/").status_code == 403
+    assert [c["kind"] for c in _client(moderator).get("/api/checkins/queue/").json()["checkins"]] == [
+        "checkin_request"
+    ]
+
+
+def test_the_check_in_page_is_for_its_student_and_staff_only(make_user, make_room):
+    student = make_user()
+    checkin_id = _client(student).post("/api/checkins/", {}, content_type="application/json").json()["checkin"]["id"]
+    url = f"/checkins/{checkin_id}/"
+    assert _client(student).get(url).status_code == 200
+    assert _client(make_user(role="moderator")).get(url).status_code == 200
+    for outsider in (make_user(), make_user(role="mentor"), make_user(role="facilitator")):
+        assert _client(outsider).get(url).status_code == 403
+    assert _client(student).get(f"/checkins/{checkin_id + 1}/").status_code == 404
+    assert _client().get(url).status_code == 302, "visitors are sent to log in"
+
+
+async def test_staff_powers_follow_the_account_not_the_socket(scene, sockets):
+    await say(scene["room_socket"], PLAN, "c1")
+    escalation = await sync_to_async(Escalation.objects.get)()
+    checkin_id = (await act(scene["mod"], {"type": "checkin.open", "escalation": escalation.pk}))["checkin"]
+    staff, _ = await join(sockets, scene["moderator"], checkin_id)
+    assert (await write(staff, "Hi, checking in.", "m1"))["status"] == "delivered"
+    # Demoted by a path that sends no event to the socket: the next message is refused all the same.
+    await sync_to_async(User.objects.filter(pk=scene["moderator"].pk).update)(role="student")
+    await staff.send_json_to({"type": "message.send", "client_id": "m2", "body": "still here?"})
+    refused = await receive_until(staff, "error")
+    assert refused["code"] == "forbidden" and refused["client_id"] == "m2"
+
+
+def test_the_check_ins_page_lists_your_own_and_for_moderators_the_open_ones(make_user, make_room):
+    make_room(slug="burnout")
+    student, other = make_user(), make_user()
+    mine = _client(student).post("/api/checkins/", {}, content_type="application/json").json()["checkin"]["id"]
+    theirs = _client(other).post("/api/checkins/", {}, content_type="application/json").json()["checkin"]["id"]
+    page = _client(student).get("/checkins/").content.decode()
+    assert f'href="/checkins/{mine}/"' in page and f'href="/checkins/{theirs}/"' not in page
+    staff_page = _client(make_user(role="moderator")).get("/checkins/").content.decode()
+    assert f'href="/checkins/{mine}/"' in staff_page and f'href="/checkins/{theirs}/"' in staff_page
+    assert f'href="/checkins/{mine}/"' not in _client(make_user(role="mentor")).get("/checkins/").content.decode()

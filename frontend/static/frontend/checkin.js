@@ -38,7 +38,7 @@ function renderMessage(message) {
   const mine = isStudent === message.author.student;
   const name = isStudent && message.author.student ? "You" : message.author.name;
   head.append(...nameWithBadge(name, message.author.role, "author" + (mine ? " you" : "")), " ", when);
-  li.append(head, el("p", "body", message.body));
+  li.append(head, message.deleted ? el("p", "body meta", "message deleted (past the retention period)") : el("p", "body", message.body));
   return li;
 }
 

@@ -25,7 +25,8 @@ function render() {
     if (c.room) head.append(` · ${c.room.title}`);
     if (c.urgent) head.append(" · ", el("strong", "", `urgent (level ${c.crisis_level})`));
     if (c.awaiting) head.append(` · waiting for the ${c.awaiting}`);
-    if (c.reminded) head.append(" · ", el("strong", "", "no reply yet"));
+    if (c.reminder === "no_reply") head.append(" · ", el("strong", "", "no reply yet"));
+    if (c.reminder === "urgent_unanswered") head.append(" · ", el("strong", "", "nobody has answered"));
     const link = el("a", "", "Open");
     link.href = c.url;
     li.append(head, link);
@@ -46,7 +47,13 @@ document.addEventListener("moderation:frame", (event) => {
   const frame = event.detail;
   if (frame.type === "queue.snapshot") { load(); return; }
   if (frame.type === "checkin.new" || frame.type === "checkin.updated" || frame.type === "checkin.reminder") {
-    checkins.set(frame.checkin.id, { ...frame.checkin, reminded: frame.type === "checkin.reminder" });
+    const before = checkins.get(frame.checkin.id);
+    const reminder = frame.type === "checkin.reminder" ? frame.reason : null;
+    checkins.set(frame.checkin.id, { ...frame.checkin, reminder });
+    // A crisis written in a check-in, or one nobody has answered yet: as loud as a new level-3 escalation's title.
+    if ((frame.checkin.urgent && !before?.urgent) || reminder === "urgent_unanswered") {
+      document.title = "⚠ Urgent check-in · Moderation";
+    }
     render();
   }
 });
