@@ -171,6 +171,15 @@ async def test_a_crisis_alerts_the_moderator_blurred_and_resolves_through_a_dial
     await expect(block).to_contain_text(PLAN)
     assert await block.evaluate("node => node.inert") is False
 
+    # A push re-renders the queue; the keyboard stays on the same button of the same case.
+    await item.get_by_role("button", name="Acknowledge").focus()
+    await send(student, INSULT)
+    await moderator.locator("#flags li.flag").wait_for()
+    focused = await moderator.evaluate(
+        "[document.activeElement.textContent, document.activeElement.closest('li').className]"
+    )
+    assert focused == ["Acknowledge", "queue-item level-3 open"]
+
     await item.get_by_role("button", name="Slow mode…").click()
     await dialog_submit(
         moderator, {"Seconds between messages": "20", "Why (for the audit log)": "Heated."}, "Set slow mode"
@@ -213,6 +222,28 @@ async def test_mine_and_hand_over_to_a_colleague(browser, dashboard_server):
     await expect(handed).to_contain_text("Called once, no answer.")
     await expect(kim.locator("#mine-count")).to_have_text("1")
     assert any(n["title"].startswith("A case was handed to you") for n in await kim.evaluate("window.__notifications"))
+
+
+async def test_a_mute_lifts_itself_when_it_ends(browser, dashboard_server):
+    server = dashboard_server
+    student = await logged_in_page(browser, server, "amara")
+    await open_room(student, server, "burnout")
+    manage(
+        server.env,
+        "shell",
+        "-c",
+        "from datetime import timedelta; from django.utils import timezone; from rooms.models import Membership; "
+        "Membership.objects.filter(user__username='amara').update("
+        "muted_until=timezone.now() + timedelta(seconds=8), mute_reason='Short pause.')",
+    )
+    await student.reload()
+    await student.wait_for_selector("#conn-state:text('connected')")
+    await expect(student.locator("#composer-note")).to_contain_text("Short pause.")
+    await expect(student.locator("#body")).to_be_disabled()
+    await expect(student.locator("#body")).to_be_enabled(timeout=15_000)
+    await expect(student.locator("#composer-note")).to_be_hidden()
+    await send(student, "back again")
+    await expect(student.locator("#messages li.message:not(.pending) .body")).to_have_text(["back again"])
 
 
 async def test_sound_says_when_the_browser_muted_it_and_works_after_a_click(dashboard_server):

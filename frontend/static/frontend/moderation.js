@@ -361,6 +361,21 @@ function showError(text) {
   errorBox.hidden = !text;
 }
 
+// Every push re-renders the lists: keep the keyboard where it was (the same button of the same item), or a
+// moderator tabbing through a case is thrown back to the top whenever anything arrives.
+function focusedControl() {
+  const active = document.activeElement;
+  const item = active?.closest?.("li[data-id]");
+  if (!item || active.tagName !== "BUTTON") return null;
+  return { list: item.parentElement.id, id: item.dataset.id, label: active.textContent };
+}
+function restoreFocus(place) {
+  if (!place || document.activeElement?.closest?.("li[data-id]")) return;
+  const item = document.querySelector(`#${place.list} > li[data-id="${place.id}"]`);
+  const control = item && [...item.querySelectorAll("button")].find((b) => b.textContent === place.label);
+  control?.focus();
+}
+
 function handle(frame) {
   document.dispatchEvent(new CustomEvent("moderation:frame", { detail: frame })); // check-ins (checkin_queue.js)
   switch (frame.type) {
@@ -389,8 +404,10 @@ function handle(frame) {
     default: return;
   }
   showError("");
+  const place = focusedControl();
   renderEscalations();
   renderFlags();
+  restoreFocus(place);
 }
 
 // 4401 and 4403 are final here; everything else (4408, 4429, a dropped connection) reconnects with

@@ -115,7 +115,6 @@ function offerIdentityChoice() {
 
 // Sharing circle: who has the turn, who waits; the composer says why it is closed.
 const isRoomStaff = root.dataset.roomStaff === "true";
-const sendButton = form.querySelector("button[type=submit]");
 function showCircle(circle) {
   const box = document.getElementById("circle");
   const start = document.getElementById("circle-start");
