@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from moderation import second_look, worker
-from moderation.models import Escalation, SecondLookCursor
+from moderation.models import Escalation, EscalationStatus, SecondLookCursor
 from moderation.payloads import MODERATORS_GROUP
 from moderation.second_look_runner import FIRST_START_WINDOW, SECOND_LOOK_REASON
 from rooms import services
@@ -180,3 +180,32 @@ def test_off_means_off(member, settings, django_capture_on_commit_callbacks):
     services.do_send_message(member.pk, "c1", MISSED_INLINE)
     run_worker(django_capture_on_commit_callbacks, timezone.now() + timedelta(seconds=5))
     assert not Escalation.objects.exists() and not SecondLookCursor.objects.exists()
+
+
+# Level 2 inline (the patterns), level 3 on the second look: a plan told in ordinary words.
+RAISED = "4 days. then i don't have to do any of this. everything's in place"
+
+
+def test_an_inline_escalation_is_raised_with_the_shorter_timer(member, django_capture_on_commit_callbacks):
+    services.do_send_message(member.pk, "c1", RAISED)
+    inline = Escalation.objects.get()
+    assert inline.level == 2 and Message.objects.get().state == MessageState.VISIBLE
+    listen(member)
+    now = timezone.now() + timedelta(seconds=5)
+
+    run_worker(django_capture_on_commit_callbacks, now)
+
+    escalation = Escalation.objects.get()
+    assert escalation.level == 3
+    assert escalation.rules[0] == SECOND_LOOK_REASON and set(inline.rules) <= set(escalation.rules)
+    assert escalation.next_action_at <= now + timedelta(seconds=120)
+    assert [(f["type"], f.get("level")) for f in received()][-2:] == [("escalation.updated", None), ("support", 3)]
+
+
+def test_a_resolved_escalation_is_left_alone(member, django_capture_on_commit_callbacks):
+    services.do_send_message(member.pk, "c1", RAISED)
+    Escalation.objects.update(status=EscalationStatus.RESOLVED)
+    listen(member)
+    run_worker(django_capture_on_commit_callbacks, timezone.now() + timedelta(seconds=5))
+    assert Escalation.objects.get().level == 2
+    assert received() == []
