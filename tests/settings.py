@@ -29,3 +29,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
 # django-axes (log-in throttling) stays enabled, as in production: tests/chatserver/test_login_throttle.py
 # relies on it. Tests log in with force_login, or pass request= to client.login (axes needs the request).
+# The second look (moderation.second_look_runner) embeds every message the worker reads: off for the suite,
+# so worker tests elsewhere see only what they set up; tests/moderation/test_second_look*.py turn it on.
+CRISIS_SECOND_LOOK = False
