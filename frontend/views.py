@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,6 +10,8 @@ from moderation.reveals import reveals_of
 from rooms import sessions
 from rooms.calendar import calendar_token
 from rooms.models import Membership, Room
+
+TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 @login_required
@@ -48,7 +52,14 @@ def privacy(request):
     """What others can see of you, and every time your identity behind an alias was revealed, by whom and why."""
     memberships = Membership.objects.filter(user=request.user).select_related("room").order_by("room__title")
     calendar_url = request.build_absolute_uri(f"/calendar/u/{calendar_token(request.user)}.ics")
-    context = {"memberships": memberships, "reveals": reveals_of(request.user), "calendar_url": calendar_url}
+    # webcal: opens the calendar app as a subscription (kept up to date), not a one-off import.
+    webcal_url = "webcal://" + calendar_url.split("://", 1)[1]
+    context = {
+        "memberships": memberships,
+        "reveals": reveals_of(request.user),
+        "calendar_url": calendar_url,
+        "webcal_url": webcal_url,
+    }
     return render(request, "frontend/privacy.html", context)
 
 
@@ -82,4 +93,5 @@ def facilitator_home(request):
         room.colleagues = sorted(
             (u for u in room.facilitators.all() if u.pk != request.user.pk), key=lambda u: u.display_name
         )
-    return render(request, "frontend/facilitate.html", {"rooms": rooms})
+    # The scheduling form's time-zone field searches the IANA zones (those the server can schedule in).
+    return render(request, "frontend/facilitate.html", {"rooms": rooms, "time_zones": TIME_ZONES})

@@ -5,11 +5,13 @@ the viewport and the message list, and ends above the composer's top edge.
 """
 
 import asyncio
+import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.async_api import expect
 
-from tests.frontend.conftest import logged_in_page
+from tests.frontend.conftest import assign_facilitator, logged_in_page
 from tests.frontend.test_room_page import open_room, send
 from tests.integration.harness import manage
 
@@ -143,3 +145,75 @@ async def test_room_opens_at_the_newest_message_and_follows_the_conversation(bro
 
 async def _assert_scroll_top(page, expected):
     assert await page.eval_on_selector("#messages-scroller", "s => s.scrollTop") == expected
+
+
+async def test_own_messages_are_marked_yours_and_only_others_can_be_reported(browser, chat_server):
+    amara = await logged_in_page(browser, chat_server, "amara")
+    ben = await logged_in_page(browser, chat_server, "ben", width=360, height=740)
+    await open_room(amara, chat_server, "isolation")
+    await open_room(ben, chat_server, "isolation")
+    alias = (await amara.inner_text("#my-name")).replace(" (anonymous alias)", "")
+    await send(amara, "mine, written at 2am")
+    await send(ben, "not mine")
+
+    for page in (amara, ben):
+        await expect(page.locator("#messages li.message:not(.pending)")).to_have_count(2)
+    for attempt in range(2):  # live, then after a reload (from history)
+        mine = amara.locator("#messages li.message", has_text="mine, written at 2am")
+        await expect(mine).to_have_class(re.compile(r"\bmine\b"))
+        await expect(mine.locator(".you-label")).to_have_text("you")
+        await expect(mine.get_by_role("button", name=re.compile("Report"))).to_have_count(0)
+        theirs = amara.locator("#messages li.message", has_text="not mine")
+        await expect(theirs).not_to_have_class(re.compile(r"\bmine\b"))
+        await expect(theirs.get_by_role("button", name=re.compile(r"^Report message from .+ at \d"))).to_have_count(1)
+        if attempt == 0:
+            await amara.reload()
+            await amara.wait_for_selector("#conn-state:text('connected')")
+
+    # Nobody else can tell whose it is: Ben sees a Report button and no "you" on Amara's message.
+    hers = ben.locator("#messages li.message", has_text="mine, written at 2am")
+    await expect(hers).not_to_have_class(re.compile(r"\bmine\b"))
+    await expect(hers.locator(".you-label")).to_have_count(0)
+    when = await hers.locator("time").inner_text()
+    await expect(hers.get_by_role("button", name=f"Report message from {alias} at {when}", exact=True)).to_have_count(
+        1
+    )
+
+
+async def test_sessions_fold_to_one_line_and_update_without_a_reload(browser, chat_server):
+    assign_facilitator(chat_server, "exam-stress")
+    student = await logged_in_page(browser, chat_server, "ben", width=360, height=740)
+    await open_room(student, chat_server, "exam-stress")
+    # The guidelines are open on a first visit only.
+    assert await student.get_attribute("#guidelines", "open") is not None
+    await expect(student.locator("#sessions")).to_be_hidden()
+
+    day = date.today() + timedelta(days=3)
+    facilitator = await logged_in_page(browser, chat_server, "fac_ray")
+    await facilitator.goto(f"{chat_server.http}/facilitate/")
+    await facilitator.select_option("#s-room", "exam-stress")
+    await facilitator.fill("#s-title", "Pre-boards circle")
+    await facilitator.fill("#s-start", f"{day}T19:00")
+    await facilitator.fill("#s-end", f"{day}T20:00")
+    await facilitator.fill("#s-zone", "UTC")
+    await facilitator.check("#s-weekly")
+    await facilitator.fill("#s-until", str(day + timedelta(days=14)))
+    await facilitator.click("#schedule-form button[type=submit]")
+    await expect(facilitator.locator("#schedule-result")).to_have_text("Scheduled 3 sessions.")
+
+    # The student's page shows them at once, folded to one line that leaves the conversation in view.
+    summary = student.locator("#sessions-summary")
+    await expect(summary).to_have_text(re.compile(r"^Next session: .+ · 2 more$"))
+    assert await student.get_attribute("#sessions", "open") is None
+    await summary.click()
+    sign_up = student.get_by_role("button", name=re.compile(r"^Sign up for Pre-boards circle, "))
+    await expect(sign_up).to_have_count(3)
+    await sign_up.first.click()
+    await expect(
+        student.get_by_role("button", name=re.compile(r"^Cancel your place at Pre-boards circle"))
+    ).to_have_count(1)
+
+    await student.reload()
+    await student.wait_for_selector("#conn-state:text('connected')")
+    assert await student.get_attribute("#guidelines", "open") is None, "folded after the first visit"
+    assert await student.get_attribute("#sessions", "open") is None
