@@ -175,9 +175,24 @@ async def test_own_messages_are_marked_yours_and_only_others_can_be_reported(bro
     await expect(hers).not_to_have_class(re.compile(r"\bmine\b"))
     await expect(hers.locator(".you-label")).to_have_count(0)
     when = await hers.locator("time").inner_text()
-    await expect(hers.get_by_role("button", name=f"Report message from {alias} at {when}", exact=True)).to_have_count(
-        1
-    )
+    report = hers.get_by_role("button", name=f"Report message from {alias} at {when}", exact=True)
+    await expect(report).to_have_count(1)
+
+    # Skip links: the first thing the keyboard reaches, and each lands where it says.
+    await ben.goto(f"{chat_server.http}/rooms/isolation/")
+    await ben.wait_for_selector("#conn-state:text('connected')")
+    assert await ben.evaluate("document.activeElement.id") == "body", "the room opens with focus in the message box"
+    first_focusable = "document.querySelector('a[href], button, input, select, textarea, [tabindex]').textContent"
+    assert await ben.evaluate(first_focusable) == "Skip to messages"
+    skip = ben.get_by_role("link", name="Skip to messages")
+    await expect(skip).not_to_be_in_viewport()  # off screen until the keyboard reaches it
+    await skip.focus()
+    await expect(skip).to_be_in_viewport()
+    await ben.keyboard.press("Enter")
+    assert await ben.evaluate("document.activeElement.id") == "messages-scroller"
+    await ben.get_by_role("link", name="Skip to the message box").focus()
+    await ben.keyboard.press("Enter")
+    assert await ben.evaluate("document.activeElement.id") == "body"
 
 
 async def test_sessions_fold_to_one_line_and_update_without_a_reload(browser, chat_server):
