@@ -50,21 +50,31 @@ export function createTimeline({ scroller, list, jumpButton }) {
     if (unread) { unread = 0; showUnread(); }
   }
 
+  // Put a separator before the first message of each day. Separators still in place are kept, not rebuilt:
+  // the list is a live region, and a re-added "Today" would be read out with every new message.
   function refreshDays() {
-    for (const old of list.querySelectorAll(":scope > .day-separator")) old.remove();
+    const wanted = new Set();
     let previous = null;
     for (const item of [...list.children]) {
-      if (!item.dataset.sentAt) continue; // pending bubbles and the unread divider
+      if (!item.dataset.sentAt) continue; // pending bubbles, separators and the unread divider
       const sent = new Date(item.dataset.sentAt);
       const key = dayKey(sent);
-      if (key !== previous) {
-        const separator = el("li", "day-separator");
-        separator.append(el("span", "", dayLabel(sent)));
-        // The unread divider stays right above the first unread message.
-        list.insertBefore(separator, item.previousElementSibling === divider && divider ? divider : item);
-        previous = key;
+      if (key === previous) continue;
+      previous = key;
+      // The unread divider stays right above the first unread message: the day goes above both.
+      const anchor = divider && item.previousElementSibling === divider ? divider : item;
+      let separator = anchor.previousElementSibling;
+      if (!(separator?.classList.contains("day-separator") && separator.dataset.day === key)) {
+        separator = el("li", "day-separator");
+        separator.dataset.day = key;
+        separator.append(el("span"));
+        list.insertBefore(separator, anchor);
       }
+      const label = dayLabel(sent); // "Today" becomes "Yesterday" after midnight
+      if (separator.textContent !== label) separator.firstChild.textContent = label;
+      wanted.add(separator);
     }
+    for (const old of list.querySelectorAll(":scope > .day-separator")) if (!wanted.has(old)) old.remove();
   }
 
   // Only the reader scrolling up lets go of the bottom. A scroll event can also follow a layout change (the
