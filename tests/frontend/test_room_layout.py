@@ -235,3 +235,19 @@ async def test_sessions_fold_to_one_line_and_update_without_a_reload(browser, ch
     await student.wait_for_selector("#conn-state:text('connected')")
     assert await student.get_attribute("#guidelines", "open") is None, "folded after the first visit"
     assert await student.get_attribute("#sessions", "open") is None
+
+
+async def test_first_visit_on_a_phone_asks_how_to_appear_then_shows_the_newest_message(browser, chat_server):
+    seed_messages(chat_server, ROOM, "ben", 60)
+    amara = await logged_in_page(browser, chat_server, "amara", width=360, height=740)
+    await open_room(amara, chat_server, ROOM)
+    # The guidelines and the choice come first on a first visit; the choice is on screen and has the focus.
+    assert await amara.get_attribute("#guidelines", "open") is not None
+    choose = amara.locator("#choose-alias")
+    await expect(choose).to_be_focused()
+    await expect(choose).to_be_in_viewport()
+    await amara.keyboard.press("Enter")
+    await expect(amara.locator("#identity-choice")).to_be_hidden()
+    await eventually(lambda: assert_fully_visible(amara, newest(amara)))
+    await expect(newest(amara)).to_contain_text("Seeded message 60")
+    assert await amara.evaluate("document.activeElement.id") == "body"
