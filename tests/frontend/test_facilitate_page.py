@@ -1,5 +1,6 @@
 """The facilitator's page: cancelling asks first in a dialog, time zones are searched, every field is labelled."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -39,6 +40,8 @@ async def test_cancel_asks_for_confirmation_and_looks_different(browser, chat_se
     cancel = item.get_by_role("button", name="Cancel", exact=True)
     move = item.get_by_role("button", name="Move", exact=True)
     await expect(cancel).to_be_visible()
+    # The same buttons on every row: each is described by its own session.
+    await expect(cancel).to_have_accessible_description(re.compile(r"^Pre-boards circle: .+ upcoming"))
     # Not one more button among the others: it is drawn as a danger.
     look = "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]"
     assert await cancel.evaluate(look) != await move.evaluate(look)

@@ -163,6 +163,8 @@ async function loadSessions(card) {
     const starts = new Date(s.starts_at), ends = new Date(s.ends_at);
     const state = s.cancelled ? "cancelled" : ends < now ? "ended" : starts <= now ? "running" : "upcoming";
     const label = document.createElement("span");
+    // Every row has the same buttons: each is described by its row's text, so a screen reader tells them apart.
+    label.id = `session-${slug}-${s.id}`;
 
     // In the session's own zone, as it was scheduled: the facilitator may be travelling.
     const when = starts.toLocaleString([], { dateStyle: "medium", timeStyle: "short", timeZone: s.time_zone });
@@ -174,7 +176,8 @@ async function loadSessions(card) {
     });
     label.append(" ");
     li.append(label);
-    const action = (text, onClick) => li.append(button(text, onClick), " ");
+    const described = (b) => { b.setAttribute("aria-describedby", label.id); return b; };
+    const action = (text, onClick) => li.append(described(button(text, onClick)), " ");
     // Actions that change the session: the list is reloaded to show the result.
     const add = (text, act) => action(text, async () => { await act(); loadSessions(card); });
     if (state === "running") add("End now", () => sessionAction(s.id, "end"));
@@ -182,11 +185,11 @@ async function loadSessions(card) {
       action("Move", () => moveForm(card, li, s));
       action("Edit series", () => editForm(card, li, s));
       // Cancelling cannot be undone and e-mails everyone signed up: it asks first, and looks different.
-      const cancel = (text, question, confirmLabel, body) => li.append(button(text, async () => {
+      const cancel = (text, question, confirmLabel, body) => li.append(described(button(text, async () => {
         if (!(await confirmAction(question, confirmLabel))) return;
         await sessionAction(s.id, "cancel", body);
         loadSessions(card);
-      }, "danger-outline"), " ");
+      }, "danger-outline")), " ");
       cancel("Cancel", `Cancel "${s.title}" on ${when}?`, "Cancel this session");
       cancel("Cancel series", `Cancel every future session of "${s.title}"?`, "Cancel the series", { scope: "series" });
     }
