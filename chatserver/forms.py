@@ -57,7 +57,11 @@ def email_domain_message() -> str:
 class SignUpForm(NameChecksMixin, BaseUserCreationForm):
     first_name = forms.CharField(max_length=150, required=False, help_text="Shown only when you post under your name.")
     last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False, help_text="Optional. Never shown to other students.")
+    email = forms.EmailField(
+        required=False,
+        help_text="Optional. Used only to e-mail you about sessions you sign up for (reminders, changes). "
+        "Never shown to other students.",
+    )
 
     class Meta:
         model = User
@@ -70,7 +74,10 @@ class SignUpForm(NameChecksMixin, BaseUserCreationForm):
             email = self.fields["email"]
             email.required = True
             email.error_messages["required"] = email_domain_message()
-            email.help_text = f"Your school address, ending in {_domains_text()}. Never shown to other students."
+            email.help_text = (
+                f"Your school address, ending in {_domains_text()}: it shows you study here. We also use it for "
+                "reminders of sessions you sign up for. Never shown to other students."
+            )
 
     def clean_email(self):
         email = self.cleaned_data.get("email", "")

@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -14,6 +16,8 @@ from rooms import personal_data, sessions
 from rooms.calendar import calendar_token
 from rooms.models import Membership, Room
 from rooms.protocol import ProtocolError
+
+TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 @login_required
@@ -76,6 +80,8 @@ def privacy(request, *, deletion_error: str = "", status: int = 200):
         "reveals": reveals_of(request.user),
         "checkins": checkins_concerning(request.user),
         "calendar_url": calendar_url,
+        # webcal: opens the calendar app as a subscription (kept up to date), not a one-off import.
+        "webcal_url": "webcal://" + calendar_url.split("://", 1)[1],
         "may_delete_account": request.user.role == Role.STUDENT,
         "deletion_confirmation": personal_data.DELETION_CONFIRMATION,
         "deletion_error": deletion_error,
@@ -128,4 +134,5 @@ def facilitator_home(request):
         room.colleagues = sorted(
             (u for u in room.facilitators.all() if u.pk != request.user.pk), key=lambda u: u.display_name
         )
-    return render(request, "frontend/facilitate.html", {"rooms": rooms})
+    # The scheduling form's time-zone field searches the IANA zones (those the server can schedule in).
+    return render(request, "frontend/facilitate.html", {"rooms": rooms, "time_zones": TIME_ZONES})

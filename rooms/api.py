@@ -91,7 +91,7 @@ def room_calendar(request, slug: str):
         room = services.get_room(slug)
     except services.RoomNotFound:
         raise Http404("no such room") from None
-    return HttpResponse(room_feed(room), content_type="text/calendar; charset=utf-8")
+    return HttpResponse(room_feed(room, request.build_absolute_uri("/")), content_type="text/calendar; charset=utf-8")
 
 
 @never_cache  # its URL is the secret; the feed lists the student's own sign-ups
@@ -100,4 +100,6 @@ def user_calendar(request, token: str):
     owner = CalendarToken.objects.filter(token=token).select_related("user").first()
     if owner is None:
         raise Http404("unknown or reset calendar link")
-    return HttpResponse(user_feed(owner.user), content_type="text/calendar; charset=utf-8")
+    return HttpResponse(
+        user_feed(owner.user, request.build_absolute_uri("/")), content_type="text/calendar; charset=utf-8"
+    )

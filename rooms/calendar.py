@@ -1,7 +1,9 @@
 """iCalendar (RFC 5545) feeds of group sessions, built with the icalendar library.
 
 A room's feed has one event per series (weekly series as an RRULE, cancelled weeks as EXDATE); a
-student's feed has the sessions they signed up for. Times carry their TZID with a VTIMEZONE.
+student's feed has the sessions they signed up for. Times carry their TZID with a VTIMEZONE. Every event
+says what the session is and links back to its room (URL, and the link in the description for calendar
+apps that do not show URL).
 """
 
 from __future__ import annotations
@@ -29,12 +31,21 @@ def _local(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(zone)
 
 
+def _describe(event: Event, series: SessionSeries, room: Room, site_url: str) -> None:
+    """Add the series' description and a link back to its room; ``site_url`` ends with "/"."""
+    room_url = f"{site_url}rooms/{room.slug}/"
+    about = series.description.strip() or f"A group session in the {room.title} room on MedPeer."
+    event.add("description", f"{about}\n\nJoin in the room: {room_url}")
+    event.add("url", room_url)
+
+
 def _finish(calendar: Calendar) -> bytes:
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def room_feed(room: Room) -> bytes:
+def room_feed(room: Room, site_url: str) -> bytes:
+    """The room's sessions; ``site_url`` is the server's address ending with "/" (for links to the room)."""
     calendar = _calendar(f"{room.title} · MedPeer sessions")
     for series in SessionSeries.objects.filter(room=room).prefetch_related("occurrences"):
         occurrences = list(series.occurrences.all())
@@ -45,8 +56,7 @@ def room_feed(room: Room) -> bytes:
         event = Event()
         event.add("uid", f"series-{series.pk}@medpeer")
         event.add("summary", series.title)
-        if series.description:
-            event.add("description", series.description)
+        _describe(event, series, room, site_url)
         event.add("dtstamp", series.created_at)
         event.add("dtstart", _local(first.starts_at, zone))
         event.add("dtend", _local(first.ends_at, zone))
@@ -62,7 +72,8 @@ def room_feed(room: Room) -> bytes:
     return _finish(calendar)
 
 
-def user_feed(user) -> bytes:
+def user_feed(user, site_url: str) -> bytes:
+    """The sessions ``user`` signed up for; ``site_url`` is the server's address ending with "/"."""
     calendar = _calendar("My MedPeer sessions")
     rsvps = Rsvp.objects.filter(user=user).select_related("occurrence__series__room")
     for rsvp in rsvps:
@@ -72,6 +83,7 @@ def user_feed(user) -> bytes:
         event = Event()
         event.add("uid", f"occurrence-{occurrence.pk}@medpeer")
         event.add("summary", f"{series.title} ({series.room.title})")
+        _describe(event, series, series.room, site_url)
         event.add("dtstamp", rsvp.created_at)
         event.add("dtstart", _local(occurrence.starts_at, zone))
         event.add("dtend", _local(occurrence.ends_at, zone))

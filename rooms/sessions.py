@@ -15,9 +15,11 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
 from chatserver.models import User
+from core.frames import encode
 
+from .events import publish_room_frame
 from .mail import has_control_characters, send_each
-from .models import Room, Rsvp, SessionOccurrence, SessionSeries
+from .models import Room, Rsvp, SessionOccurrence, SessionSeries, room_group
 
 MAX_DURATION_MINUTES = 8 * 60
 MAX_SERIES_DAYS = 366
@@ -168,6 +170,16 @@ def _check_people_free(people: list[User], slots, except_series: SessionSeries |
             )
 
 
+# Carries nothing but its type: each open room page fetches the sessions again through the HTTP API, which
+# answers per viewer (their own RSVP), so one frame serves the whole room.
+SESSIONS_CHANGED_FRAME = encode({"type": "sessions.changed"})
+
+
+def announce_sessions_changed(room_id: int) -> None:
+    """Tell the room's open pages, once the transaction commits, that its sessions changed."""
+    publish_room_frame(room_group(room_id), SESSIONS_CHANGED_FRAME)
+
+
 @transaction.atomic
 def do_create_series(request: SeriesRequest, now: datetime) -> SessionSeries:
     slots = check_series(request, now)
@@ -187,6 +199,7 @@ def do_create_series(request: SeriesRequest, now: datetime) -> SessionSeries:
     SessionOccurrence.objects.bulk_create(
         SessionOccurrence(series=series, starts_at=start, ends_at=end) for start, end in slots
     )
+    announce_sessions_changed(series.room_id)
     return series
 
 
@@ -291,6 +304,7 @@ def do_cancel(occurrence: SessionOccurrence, whole_series: bool, now: datetime) 
     if whole_series:
         targets = list(series.occurrences.filter(cancelled=False, starts_at__gt=now))
     SessionOccurrence.objects.filter(pk__in=[o.pk for o in targets]).update(cancelled=True)
+    announce_sessions_changed(series.room_id)
     dates = ", ".join(f"{o.starts_at.astimezone(ZoneInfo(series.time_zone)):%a %d %b %H:%M}" for o in targets)
     transaction.on_commit(
         lambda: _tell_attendees(
@@ -320,6 +334,7 @@ def do_move(occurrence: SessionOccurrence, local_start: datetime, duration_minut
     [(start, end)] = check_series(request, now)
     occurrence.starts_at, occurrence.ends_at, occurrence.cancelled = start, end, False
     occurrence.save(update_fields=["starts_at", "ends_at", "cancelled"])
+    announce_sessions_changed(series.room_id)
     local = start.astimezone(ZoneInfo(series.time_zone))
     transaction.on_commit(
         lambda: _tell_attendees(
@@ -337,6 +352,7 @@ def do_end(occurrence: SessionOccurrence, now: datetime) -> None:
         raise ScheduleError("occurrence", "only a running session can be ended")
     occurrence.ends_at = now
     occurrence.save(update_fields=["ends_at"])
+    announce_sessions_changed(occurrence.series.room_id)
 
 
 @transaction.atomic
@@ -361,6 +377,7 @@ def do_edit_series(series: SessionSeries, now: datetime, **changes) -> SessionSe
     if "description" in changes:
         series.description = str(changes["description"])
     series.save(update_fields=["title", "description"])
+    announce_sessions_changed(series.room_id)
     future = list(series.occurrences.filter(cancelled=False, starts_at__gt=now))
     transaction.on_commit(
         lambda: _tell_attendees(

@@ -82,8 +82,11 @@ def assign_facilitator(server, slug: str, username: str = "fac_ray") -> None:
     )
 
 
-async def logged_in_page(browser, server, username, *, width=1000, timezone_id=None):
-    context = await browser.new_context(viewport={"width": width, "height": 900}, timezone_id=timezone_id)
+async def logged_in_page(browser, server, username, *, width=1000, height=900, timezone_id=None, **context_options):
+    """A page logged in as ``username``; ``context_options`` go to ``browser.new_context`` (color_scheme, ...)."""
+    context = await browser.new_context(
+        viewport={"width": width, "height": height}, timezone_id=timezone_id, **context_options
+    )
     page = await context.new_page()
     await page.goto(f"{server.http}/accounts/login/")
     await page.fill("#id_username", username)

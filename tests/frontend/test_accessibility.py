@@ -24,18 +24,45 @@ def contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def test_text_colours_meet_wcag_aa_contrast():
-    variables = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})\b", CSS.read_text()))
+def palettes() -> dict[str, dict[str, str]]:
+    """The colour variables of app.css: the light palette (the first ``:root``) and the dark one (the ``:root``
+    inside ``@media (prefers-color-scheme: dark)``)."""
+    css = CSS.read_text()
+    dark_at = css.index("@media (prefers-color-scheme: dark)")
+    variable = r"--([a-z-]+):\s*(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})\b"
+    light_block = css[css.index(":root") : css.index("}", css.index(":root"))]
+    dark_root = css.index(":root", dark_at)
+    dark_block = css[dark_root : css.index("}", dark_root)]
+    return {"light": dict(re.findall(variable, light_block)), "dark": dict(re.findall(variable, dark_block))}
+
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+def test_text_colours_meet_wcag_aa_contrast(palette):
+    variables = palettes()[palette]
+    assert set(variables) == set(palettes()["light"]), "the dark theme defines every colour the light one does"
     pairs = {
         "body text": (variables["fg"], variables["bg"]),
+        "text on cards": (variables["fg"], variables["card"]),
         "muted text on page": (variables["muted"], variables["bg"]),
         "muted text on cards": (variables["muted"], variables["card"]),
+        "links on page": (variables["link"], variables["bg"]),
+        "links on cards": (variables["link"], variables["card"]),
+        "links on your own messages": (variables["link"], variables["mine"]),
+        "text on your own messages": (variables["fg"], variables["mine"]),
+        "text in notices": (variables["fg"], variables["tint"]),
+        "field text": (variables["fg"], variables["field"]),
         "buttons": ("#ffffff", variables["accent"]),
         "help button": ("#ffffff", variables["danger"]),
-        "error text": (variables["danger"], variables["bg"]),
+        "error text": (variables["danger-text"], variables["bg"]),
+        "unread divider on cards": (variables["danger-text"], variables["card"]),
+        "help panel": (variables["fg"], variables["help-bg"]),
+        "support card": (variables["fg"], variables["support-bg"]),
     }
     for name, (text, background) in pairs.items():
-        assert contrast(text, background) >= 4.5, f"{name}: {contrast(text, background):.2f} < 4.5"
+        assert contrast(text, background) >= 4.5, f"{palette} {name}: {contrast(text, background):.2f} < 4.5"
+    # Field borders and the focus ring are user-interface components: 3:1 (WCAG 1.4.11).
+    assert contrast(variables["field-border"], variables["field"]) >= 3, f"{palette} field borders"
+    assert contrast(variables["focus"], variables["bg"]) >= 3, f"{palette} focus ring"
 
 
 @pytest.mark.browser

@@ -115,6 +115,7 @@ def test_room_feed_is_valid_icalendar_with_time_zone_and_recurrence(request_for,
     assert event.decoded("DTSTART") == datetime(2027, 10, 21, 19, 0, tzinfo=ZoneInfo(NEW_YORK))
     assert event["DTSTART"].params["TZID"] == NEW_YORK
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == [NEW_YORK]
+    assert event["URL"] == "http://testserver/rooms/grief/"
     exdates = [d.dt for d in event["EXDATE"].dts]
     assert exdates == [skipped.starts_at.astimezone(ZoneInfo(NEW_YORK))]
     assert client.get("/calendar/rooms/nope.ics").status_code == 404
@@ -129,6 +130,10 @@ def test_personal_feed_lives_at_a_secret_url_that_can_be_reset(request_for, make
     feed = Calendar.from_ical(anonymous_browser.get(f"/calendar/u/{token}.ics").content)
     [event] = feed.walk("VEVENT")
     assert event["STATUS"] == "CONFIRMED" and "Sunday circle" in event["SUMMARY"]
+    # What the session is, and the way back to its room, from the calendar app.
+    assert event["URL"] == "http://testserver/rooms/grief/"
+    assert "group session in the Grief & difficult cases room" in event["DESCRIPTION"]
+    assert event["DESCRIPTION"].endswith("Join in the room: http://testserver/rooms/grief/")
     new_token = calendar_token(student, reset=True)
     assert new_token != token
     assert anonymous_browser.get(f"/calendar/u/{token}.ics").status_code == 404

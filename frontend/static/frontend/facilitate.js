@@ -1,6 +1,20 @@
 // Facilitator room tools: pin an announcement, set slow mode (POST /api/rooms/<slug>/tools/).
 import { sendJson } from "./api.js";
+import { nameWithBadge } from "./badge.js";
 import { button, el } from "./dom.js";
+
+// Ask before something that cannot be undone, in a real <dialog> (modal, keyboard-friendly, styled like the
+// page; window.confirm is none of these). Resolves true only when the person chose ``confirmLabel``.
+const confirmDialog = document.getElementById("confirm-dialog");
+function confirmAction(question, confirmLabel) {
+  document.getElementById("confirm-question").textContent = question;
+  document.getElementById("confirm-yes").textContent = confirmLabel;
+  confirmDialog.returnValue = "";
+  confirmDialog.showModal();
+  return new Promise((resolve) => {
+    confirmDialog.addEventListener("close", () => resolve(confirmDialog.returnValue === "confirm"), { once: true });
+  });
+}
 
 const statusLine = document.getElementById("tool-status");
 
@@ -149,21 +163,35 @@ async function loadSessions(card) {
     const starts = new Date(s.starts_at), ends = new Date(s.ends_at);
     const state = s.cancelled ? "cancelled" : ends < now ? "ended" : starts <= now ? "running" : "upcoming";
     const label = document.createElement("span");
-    const hosts = s.facilitators.map((host) => host.name).join(", ");
+    // Every row has the same buttons: each is described by its row's text, so a screen reader tells them apart.
+    label.id = `session-${slug}-${s.id}`;
+
     // In the session's own zone, as it was scheduled: the facilitator may be travelling.
     const when = starts.toLocaleString([], { dateStyle: "medium", timeStyle: "short", timeZone: s.time_zone });
     const going = s.capacity - s.seats_left;
-    label.textContent = `${s.title}: ${when} (${s.time_zone}) · ${state} · ${going}/${s.capacity} going · with ${hosts} `;
+    label.append(`${s.title}: ${when} (${s.time_zone}) · ${state} · ${going}/${s.capacity} going · with `);
+    s.facilitators.forEach((host, index) => { // a mentor's role as a badge element, as in the room
+      if (index) label.append(", ");
+      label.append(...nameWithBadge(host.name, host.role === "mentor" ? "mentor" : null));
+    });
+    label.append(" ");
     li.append(label);
-    const action = (text, onClick) => li.append(button(text, onClick), " ");
+    const described = (b) => { b.setAttribute("aria-describedby", label.id); return b; };
+    const action = (text, onClick) => li.append(described(button(text, onClick)), " ");
     // Actions that change the session: the list is reloaded to show the result.
     const add = (text, act) => action(text, async () => { await act(); loadSessions(card); });
     if (state === "running") add("End now", () => sessionAction(s.id, "end"));
     if (state === "upcoming") {
       action("Move", () => moveForm(card, li, s));
       action("Edit series", () => editForm(card, li, s));
-      add("Cancel", () => sessionAction(s.id, "cancel"));
-      add("Cancel series", () => sessionAction(s.id, "cancel", { scope: "series" }));
+      // Cancelling cannot be undone and e-mails everyone signed up: it asks first, and looks different.
+      const cancel = (text, question, confirmLabel, body) => li.append(described(button(text, async () => {
+        if (!(await confirmAction(question, confirmLabel))) return;
+        await sessionAction(s.id, "cancel", body);
+        loadSessions(card);
+      }, "danger-outline")), " ");
+      cancel("Cancel", `Cancel "${s.title}" on ${when}?`, "Cancel this session");
+      cancel("Cancel series", `Cancel every future session of "${s.title}"?`, "Cancel the series", { scope: "series" });
     }
     if (state === "ended" || state === "running") add("Summary", async () => {
       const r = await fetch(`/api/sessions/${s.id}/summary/`, { credentials: "same-origin" });

@@ -8,6 +8,7 @@ import { restrictComposer, showBan, showMute } from "./composer_state.js";
 import { button } from "./dom.js";
 import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, CLOSE_NO_SUCH_ROOM, reconnectingSocket, reconnectingText } from "./socket.js";
 import { resourceList, showWorriedCard } from "./support_card.js";
+import { createTimeline } from "./timeline.js";
 
 const root = document.getElementById("room");
 const slug = root.dataset.slug;
@@ -20,6 +21,11 @@ const myName = document.getElementById("my-name");
 const identityToggle = document.getElementById("identity-toggle");
 const loadOlder = document.getElementById("load-older");
 const errorBox = document.getElementById("error");
+const timeline = createTimeline({
+  scroller: document.getElementById("messages-scroller"),
+  list,
+  jumpButton: document.getElementById("jump-latest"),
+});
 
 const bySeq = new Map(); // seq -> <li>
 const pending = new Map(); // client_id -> {body, li, status}: sent, not yet acknowledged
@@ -29,6 +35,9 @@ const pending = new Map(); // client_id -> {body, li, status}: sent, not yet ack
 // words are gone once the tab is closed.
 const outboxKey = root.dataset.outbox;
 const ackedBubbles = new Map(); // seq -> pending <li> whose ack named that seq, until the message itself arrives
+// Our own messages: the server names them only to us (client_id in history, the seq in our ack; live frames
+// to the room carry neither), so nobody else can tell which messages are ours.
+const ownSeqs = new Set();
 let lastSeq = null; // highest seq we have shown
 let socket = null; // the reconnecting socket (socket.js), from connect()
 let you = null;
@@ -45,16 +54,30 @@ function authorNodes(author) {
   return nameWithBadge(author.name, author.role, "author" + (author.anonymous ? " anonymous" : ""));
 }
 
+// Mark a message as the reader's own: a "you" label, its own side, and no Report button.
+function markAsMine(li) {
+  if (li.classList.contains("mine")) return;
+  li.classList.add("mine");
+  li.querySelector(".report-button")?.remove();
+  const label = document.createElement("span");
+  label.className = "you-label";
+  label.textContent = "you";
+  li.querySelector(".head").prepend(label, " ");
+}
+
 function renderMessage(message) {
   const li = document.createElement("li");
   li.className = "message";
   li.dataset.seq = String(message.seq);
+  li.dataset.sentAt = message.sent_at;
   const head = document.createElement("div");
   head.className = "head";
   const when = document.createElement("time");
   when.dateTime = message.sent_at;
   when.textContent = new Date(message.sent_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   head.append(...authorNodes(message.author), " ", when);
+  // Repeated buttons say which message they act on, for screen readers.
+  const about = `message from ${message.author.name} at ${when.textContent}`;
   if (message.state === "held") {
     const held = document.createElement("span");
     held.className = "status";
@@ -64,25 +87,31 @@ function renderMessage(message) {
   const report = button("Report", () => {
     const reason = window.prompt("Why are you reporting this message?");
     if (reason && reason.trim()) send({ type: "message.report", seq: message.seq, reason: reason.trim() });
-  }, "report");
+  }, "report report-button");
+  report.setAttribute("aria-label", `Report ${about}`);
   head.append(" ", report);
   if (isRoomStaff) { // the room's staff: pin this message above the conversation
-    head.append(" ", button("Pin", () => roomTool({ type: "message.pin", seq: message.seq }), "report"));
+    const pin = button("Pin", () => roomTool({ type: "message.pin", seq: message.seq }), "report");
+    pin.setAttribute("aria-label", `Pin ${about}`);
+    head.append(" ", pin);
   }
   const body = document.createElement("p");
   body.className = "body";
   body.textContent = message.body;
   li.append(head, body);
+  if (message.client_id || ownSeqs.has(message.seq)) markAsMine(li);
   return li;
 }
 
+// Show a message in seq order; return its new <li>, or null if it was already shown.
 function insertMessage(message) {
-  if (bySeq.has(message.seq)) return; // a duplicate after reconnect or a race: already shown
+  if (bySeq.has(message.seq)) return null; // a duplicate after reconnect or a race: already shown
   const li = renderMessage(message);
   bySeq.set(message.seq, li);
   // Keep seq order even when frames arrive out of order (several server processes).
   let before = null;
   for (const other of list.children) {
+    if (!other.classList.contains("message")) continue; // day separators and the unread divider
     const seq = Number(other.dataset.seq);
     if (other.dataset.seq && seq > message.seq) { before = other; break; }
     if (!other.dataset.seq) { before = other; break; } // pending messages stay at the bottom
@@ -97,6 +126,13 @@ function insertMessage(message) {
     settle(message.client_id);
   }
   if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
+  return li;
+}
+
+// Insert messages newer than what we had (live, or caught up after a reconnect) and tell the timeline.
+function insertNewer(messages) {
+  const added = messages.map(insertMessage).filter(Boolean);
+  timeline.arrived(added);
 }
 
 // First visit to a room that lets students choose: ask how they want to appear before they write.
@@ -106,7 +142,7 @@ function offerIdentityChoice() {
   root.dataset.firstVisit = "false";
   const asAlias = document.getElementById("choose-alias");
   asAlias.textContent = `Post as ${you.alias}`;
-  const done = () => { choice.hidden = true; input.focus(); };
+  const done = () => { choice.hidden = true; input.focus({ preventScroll: true }); };
   asAlias.onclick = () => { send({ type: "identity.set", anonymous: true }); done(); };
   document.getElementById("choose-name").onclick = () => { send({ type: "identity.set", anonymous: false }); done(); };
   choice.hidden = false;
@@ -176,7 +212,7 @@ async function roomTool(body) {
 
 function removeMessage(seq) {
   const li = bySeq.get(seq);
-  if (li) { li.remove(); bySeq.delete(seq); }
+  if (li) { li.remove(); bySeq.delete(seq); timeline.refreshDays(); }
   if (seq === pinnedSeq) showPinnedMessage(null);
 }
 
@@ -238,7 +274,9 @@ function onAck(ack) {
     return;
   }
   settle(ack.client_id); // durable now: never resend it
+  ownSeqs.add(ack.seq);
   if (bySeq.has(ack.seq)) { // the broadcast arrived first
+    markAsMine(bySeq.get(ack.seq));
     entry.li.remove();
   } else { // keep the bubble until the message frame with this seq replaces it
     entry.status.textContent = "delivered";
@@ -266,10 +304,15 @@ function handle(frame) {
       showCircle(frame.circle);
       onlineLabel.textContent = String(frame.online);
       const wasReplay = joinedWithAfterSeq;
+      if (!wasReplay) input.focus({ preventScroll: true }); // the room opens ready to write
       offerIdentityChoice();
-      for (const message of frame.history) insertMessage(message);
+      if (wasReplay) insertNewer(frame.history);
+      else {
+        for (const message of frame.history) insertMessage(message);
+        timeline.opened(); // at the newest message, like every chat
+      }
       // Hides and approvals of messages we already had, made while we were away.
-      for (const change of frame.changes || []) change.type === "message.removed" ? removeMessage(change.seq) : insertMessage(change);
+      for (const change of frame.changes || []) change.type === "message.removed" ? removeMessage(change.seq) : insertNewer([change]);
       if (!wasReplay) loadOlder.hidden = !frame.has_more;
       // A capped replay: page forward until we are up to date.
       else if (frame.has_more) send({ type: "history.fetch", after_seq: lastSeq, limit: 100 });
@@ -277,7 +320,7 @@ function handle(frame) {
       for (const [clientId, entry] of pending) send({ type: "message.send", client_id: clientId, body: entry.body });
       break;
     }
-    case "message": insertMessage(frame); break;
+    case "message": insertNewer([frame]); break;
     case "message.removed": removeMessage(frame.seq); break;
     case "pinned": showPinned(frame.text); break;
     case "pinned.message": showPinnedMessage(frame.message); break;
@@ -291,12 +334,18 @@ function handle(frame) {
     case "history": {
       const oldestShown = bySeq.size ? Math.min(...bySeq.keys()) : Infinity;
       const isOlderPage = frame.messages.length > 0 && frame.messages[0].seq < oldestShown;
-      for (const message of frame.messages) insertMessage(message);
-      if (isOlderPage) loadOlder.hidden = !frame.has_more;
-      else if (frame.has_more) send({ type: "history.fetch", after_seq: lastSeq, limit: 100 });
+      if (isOlderPage) {
+        timeline.keepPosition(() => { // the button above goes too once the first message is here
+          for (const message of frame.messages) insertMessage(message);
+          loadOlder.hidden = !frame.has_more;
+        });
+      } else insertNewer(frame.messages);
+      if (!isOlderPage && frame.has_more) send({ type: "history.fetch", after_seq: lastSeq, limit: 100 });
       break;
     }
     case "support": showSupport(frame); break;
+    // Sessions were scheduled, moved or cancelled: the session list (sessions.js) fetches them again.
+    case "sessions.changed": document.dispatchEvent(new CustomEvent("medpeer:sessions-changed")); break;
     case "presence": onlineLabel.textContent = String(frame.online); break;
     case "identity": setIdentity(frame); break;
     case "report.ack": showError("Thank you. A moderator will look at that message."); break;
@@ -369,6 +418,7 @@ form.addEventListener("submit", (event) => {
   if (!body.trim()) return;
   const clientId = crypto.randomUUID();
   addPending(clientId, body);
+  timeline.sent();
   send({ type: "message.send", client_id: clientId, body });
   input.value = "";
   input.focus();
