@@ -220,7 +220,7 @@ REDIS_POOL_OPTIONS = {
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chatserver.layers.ResilientRedisChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, **REDIS_POOL_OPTIONS}],
                 "prefix": f"{REDIS_KEY_PREFIX}:asgi",

@@ -75,3 +75,23 @@ def sqlite_env(tmp_path):
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
     return env
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, which the test may stop and restart (never the shared one)."""
+    from tests.integration.own_services import OwnRedis
+
+    redis_server = OwnRedis(tmp_path).start()
+    yield redis_server
+    redis_server.stop()
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL cluster of this test's own (initdb, pg_ctl), which the test may stop and start again."""
+    from tests.integration.own_services import OwnPostgres
+
+    cluster = OwnPostgres().init().start()
+    yield cluster
+    cluster.remove()
