@@ -235,6 +235,9 @@ else:
 
 # --- Chat limits (see docs/protocol.md) --------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000)
+# Bytes that may wait unsent for one WebSocket client that is not reading (beyond what the kernel holds); past
+# it the socket is closed with 4413 (chatserver/send_buffer.py). A full room.joined history is far below it.
+CHAT_MAX_SEND_BUFFER_BYTES = env_int("CHAT_MAX_SEND_BUFFER_BYTES", 1024 * 1024)
 # Largest WebSocket text frame we parse at all; bigger frames are refused before JSON decoding.
 CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 64 * 1024)
 CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)
