@@ -156,3 +156,84 @@ class OwnPostgres:
             self.stop()
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+NGINX_DIR = Path(__file__).resolve().parents[2] / "deploy" / "nginx"
+
+
+class OwnNginx:
+    """Debian's nginx with the shipped proxy rules (deploy/nginx/medpeer-*.conf) in front of ``upstreams``.
+
+    The top-level file is the test's (ports, temporary paths); what a request meets is the rules operators run.
+    Each upgrade answer names the process that served it (X-Upstream), so a test can tell the processes apart.
+    """
+
+    def __init__(self, directory: Path, upstreams: list[int]):
+        self.binary = require_binary("nginx", shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin"))
+        self.directory = directory
+        self.port = free_port()
+        self.upstreams = upstreams
+        self.process: subprocess.Popen | None = None
+
+    def config(self) -> str:
+        temp = self.directory / "temp"
+        servers = "\n".join(f"        server 127.0.0.1:{port};" for port in self.upstreams)
+        temp_paths = "\n".join(
+            f"    {kind}_temp_path {temp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        return f"""
+daemon off;
+worker_processes 1;
+error_log {self.directory / "error.log"} warn;
+pid {self.directory / "nginx.pid"};
+events {{ worker_connections 1024; }}
+http {{
+    include {NGINX_DIR / "medpeer-http.conf"};
+    log_format upstreams '$request_uri $status $upstream_addr';
+    access_log {self.directory / "access.log"} upstreams if=$medpeer_loggable;
+{temp_paths}
+    upstream medpeer_web {{
+{servers}
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        add_header X-Upstream $upstream_addr always;
+        include {NGINX_DIR / "medpeer-locations.conf"};
+    }}
+}}
+"""
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def headers(self, session_key: str) -> dict[str, str]:
+        return {"Cookie": f"sessionid={session_key}", "Origin": self.http}
+
+    def start(self) -> OwnNginx:
+        (self.directory / "temp").mkdir(parents=True, exist_ok=True)
+        # Worker processes may run as another user than the test (nginx drops root): let them write temp files.
+        for path in (self.directory, self.directory / "temp"):
+            path.chmod(0o777)
+        conf = self.directory / "nginx.conf"
+        conf.write_text(self.config())
+        check = subprocess.run([self.binary, "-t", "-c", str(conf)], capture_output=True, text=True, timeout=30)
+        assert check.returncode == 0, check.stderr
+        self.process = subprocess.Popen(
+            [self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_port(self.port, up=True)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def access_log(self) -> str:
+        path = self.directory / "access.log"
+        return path.read_text() if path.exists() else ""
