@@ -9,7 +9,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.integration.harness import base_env, make_sessions, manage, next_frame, open_room
+from tests.integration.harness import base_env, make_sessions, next_frame, open_room
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -29,8 +29,6 @@ async def test_the_first_connect_after_a_redis_restart_succeeds_and_nothing_ackn
     postgres_url, own_redis, start_server
 ):
     env = base_env(DATABASE_URL=postgres_url, REDIS_URL=own_redis.url, REDIS_KEY_PREFIX="restart")
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
     server = start_server(env)
     alice, bob = make_sessions(env, "restart", 2)
 

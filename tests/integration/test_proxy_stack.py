@@ -14,7 +14,7 @@ import pytest
 import yaml
 from websockets.asyncio.client import connect as ws_connect
 
-from tests.integration.harness import REPO, base_env, manage, next_frame
+from tests.integration.harness import REPO, manage, next_frame
 from tests.integration.own_services import OwnNginx
 
 pytestmark = pytest.mark.integration
@@ -119,9 +119,8 @@ async def test_log_in_and_chat_through_the_proxy_across_two_processes(production
     assert "not-a-real-secret" not in log and "/ws/rooms/burnout/ 101" in log
 
 
-def test_the_compose_web_healthcheck_works_when_127_0_0_1_is_not_an_allowed_host(tmp_path, start_server):
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", ALLOWED_HOSTS="chat.example.edu")
-    manage(env, "migrate", "--noinput")
+def test_the_compose_web_healthcheck_works_when_127_0_0_1_is_not_an_allowed_host(sqlite_env, start_server):
+    env = dict(sqlite_env, ALLOWED_HOSTS="chat.example.edu")
     server = start_server(env)
     assert httpx.get(f"{server.http}/healthz").status_code == 400, "Django refuses 127.0.0.1 as a host"
 
