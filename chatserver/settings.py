@@ -98,6 +98,10 @@ if not DEBUG and (
     )
 if not SECRET_KEY:
     SECRET_KEY = DEV_SECRET_KEY
+# Rotating the key (docs/operations.md, "Rotating secrets"): the previous key, comma-separated, still verifies
+# sessions and password-reset links signed with it, so nobody is logged out; drop it once those have expired
+# (SESSION_COOKIE_AGE). Only SECRET_KEY signs anything new.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

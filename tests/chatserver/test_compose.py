@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,11 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
 OUR_CODE = ("migrate", "web", "worker")
-REQUIRED = {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "chat.example.edu", "SITE_URL": "https://chat.example.edu"}
+REQUIRED = {
+    "SECRET_KEY": "compose-Zr2Lm7Wx4Kc9Vb1Nf6Ht0Gs5Ya8Eu2Io7Rl4Sm1Tn9QwXy",
+    "ALLOWED_HOSTS": "chat.example.edu",
+    "SITE_URL": "https://chat.example.edu",
+}
 REQUIRED["DASHBOARD_URL"] = "https://chat.example.edu/moderation/"
 
 
@@ -76,3 +81,29 @@ def test_docker_compose_accepts_the_file_where_it_exists():
         cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
+
+
+def compose_value(value: str) -> str:
+    """Interpolate ``${NAME:-default}`` and ``${NAME:?error}`` as Compose would, with REQUIRED's example values."""
+
+    def substitute(match: re.Match) -> str:
+        name, operator, rest = match.group(1), match.group(2), match.group(3)
+        if name in REQUIRED:
+            return REQUIRED[name]
+        assert operator == ":-", f"{name} is required by docker-compose.yml: add an example value to REQUIRED"
+        return rest
+
+    return re.sub(r"\$\{(\w+)(:[-?])?([^}]*)\}", substitute, str(value))
+
+
+def test_the_deploy_check_passes_with_the_compose_environment(services):
+    environment = {name: compose_value(value) for name, value in services["web"]["environment"].items()}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "chatserver.settings", **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
