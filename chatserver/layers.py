@@ -16,6 +16,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger(__name__)
 
+# The event a socket receives when the channel layer lost Redis under another socket of its process.
+CHANNEL_LAYER_LOST = "channel_layer.lost"
+
 SWEEP_INTERVAL_SECONDS = 1.0
 
 
@@ -40,7 +43,8 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
 
     ``receive`` is never retried. A socket's receive fails when Redis went away under it; Redis may have come
     back empty, without this socket's group memberships, and a socket that silently receives nothing is worse
-    than one that closes: it closes with 1011 and the client reconnects and catches up by ``after_seq``.
+    than one that closes: it closes with 1011 and the client reconnects and catches up by ``after_seq``. So do
+    all the other sockets of the process, which shared that receive loop (``channel_layer.lost``).
     Retrying a send can deliver an event twice if the first try reached Redis; clients drop duplicates by seq.
     """
 
@@ -74,4 +78,25 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         except RedisConnectionError:
             # Let the next operations find fresh connections; this socket closes (see the class docstring).
             await self._drop_idle_connections()
+            await self._tell_every_receiver_the_connection_was_lost()
             raise
+
+    async def _tell_every_receiver_the_connection_was_lost(self) -> None:
+        """Wake every other socket of this process waiting to receive, with a ``channel_layer.lost`` event.
+
+        One receive loop (one BZPOPMIN) serves all the process's sockets; only the socket running it sees the
+        error. If Redis came back at once, empty, the others would go on receiving nothing from their groups
+        without knowing it. ChatConsumer.channel_layer_lost closes them, like the first, so their clients
+        reconnect and catch up by seq. Sockets waiting for the loop are woken through their buffers; the one
+        that takes the loop over waits in Redis, so the event is also sent there (if Redis is still away, that
+        socket's receive fails by itself).
+        """
+        event = {"type": CHANNEL_LAYER_LOST}
+        waiting = list(self.receive_buffer)
+        for channel in waiting:
+            self.receive_buffer[channel].put_nowait(event)
+        for channel in waiting:
+            try:
+                await super().send(channel, event)
+            except Exception:
+                return

@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+import redis
 from websockets.exceptions import ConnectionClosed
 
 from tests.integration.harness import base_env, make_sessions, next_frame, open_room
@@ -63,3 +64,34 @@ async def test_the_first_connect_after_a_redis_restart_succeeds_and_nothing_ackn
     assert (await next_frame(listener, "message"))["body"] == "after the restart"
     await listener.close()
     await again.close()
+
+
+async def test_no_socket_is_left_silent_when_redis_comes_back_empty_at_once(sqlite_env, own_redis, start_server):
+    """A crash and an instant restart: every connection dropped and every key gone, with no time in between for
+    a socket to notice Redis was away. Every socket of the process must close (only one of them runs the
+    process's receive loop and sees the error), or the others would wait for room frames that never come."""
+    env = dict(sqlite_env, REDIS_URL=own_redis.url, REDIS_KEY_PREFIX="instant")
+    server = start_server(env)
+    sessions = make_sessions(env, "instant", 4)
+    sockets = [(await open_room(server, key, "burnout"))[0] for key in sessions[:3]]
+
+    admin = redis.Redis.from_url(own_redis.url)
+    admin.flushall()
+    admin.client_kill_filter(_type="normal", skipme=True)
+    admin.close()
+
+    for socket_ in sockets:
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(15):
+                while True:
+                    await socket_.recv()
+        # 1011 for the socket whose receive failed, 4503 for the others of its process (docs/protocol.md).
+        assert closed.value.rcvd.code in {1011, 4503}
+
+    # Reconnected, the clients chat again.
+    again, _ = await open_room(server, sessions[0], "burnout")
+    other, _ = await open_room(server, sessions[3], "burnout")
+    await other.send(json.dumps({"type": "message.send", "client_id": "i-1", "body": "back"}))
+    assert (await next_frame(again, "message"))["body"] == "back"
+    await again.close()
+    await other.close()
