@@ -6,6 +6,7 @@ ALLOWED_HOSTS does not include 127.0.0.1."""
 import asyncio
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -15,7 +16,7 @@ import yaml
 from websockets.asyncio.client import connect as ws_connect
 
 from tests.integration.harness import REPO, manage, next_frame
-from tests.integration.own_services import OwnNginx
+from tests.integration.own_services import NGINX_DIR, OwnNginx
 
 pytestmark = pytest.mark.integration
 
@@ -136,3 +137,32 @@ def test_the_compose_web_healthcheck_works_when_127_0_0_1_is_not_an_allowed_host
         timeout=30,
     )
     assert check.returncode == 0, check.stderr[-2000:]
+
+
+def test_the_compose_proxy_config_is_valid_nginx(tmp_path):
+    """deploy/nginx/nginx.conf as nginx itself reads it (`nginx -t`), with the container paths pointed here and a
+    throwaway certificate: its TLS server and redirect are otherwise only read by Docker's nginx."""
+    nginx = OwnNginx(tmp_path, upstreams=[])
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed: no throwaway certificate")
+    certificate = ["-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")]
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=x", *certificate],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    config = (
+        (NGINX_DIR / "nginx.conf")
+        .read_text()
+        .replace("/etc/nginx/certs/", f"{tmp_path}/")
+        .replace("/etc/nginx/", f"{NGINX_DIR}/")
+        .replace("pid /tmp/nginx.pid;", f"pid {tmp_path}/nginx.pid;")
+        .replace("server web:8000;", "server 127.0.0.1:8000;")
+    )
+    (tmp_path / "nginx.conf").write_text(config)
+    check = subprocess.run(
+        [nginx.binary, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True, timeout=30
+    )
+    assert check.returncode == 0, check.stderr
