@@ -1,4 +1,4 @@
-# First draft of the production image; see docs/operations.md.
+# The production image; docker-compose.yml runs it behind nginx (deploy/nginx/). See docs/operations.md.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app

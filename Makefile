@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/medpeer
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-embedded test-production browser lint format bench screenshots clean
+.PHONY: install run test test-embedded test-production test-faults browser lint format bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,17 +33,24 @@ run: install
 # server processes on PostgreSQL and Redis), then the in-process tests again on PostgreSQL and Redis.
 test: install browser test-embedded test-production
 
-# Browser tests drive Debian's Chromium: install it when missing and we may (root with apt-get).
+# Browser tests drive Debian's Chromium, and the proxy-stack test Debian's nginx
+# (tests/integration/test_proxy_stack.py): install them when missing and we may (root with apt-get).
 # `playwright install` cannot download browsers on our machines.
 browser:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-			|| echo "could not install chromium: browser tests will skip (or fail with CI=true)"; \
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's$$missing for the browser and proxy tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+			|| echo "could not install$$missing: those tests will skip (or fail with CI=true)"; \
 	fi
 
 test-embedded: install
 	$(PY) -m pytest
+
+# Only the fault tests (real processes stopped, killed and restarted); `make test` runs them too.
+test-faults: install
+	$(PY) -m pytest -m faults tests/integration
 
 test-production: install
 	DATABASE_URL=$(TEST_POSTGRES_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest tests/rooms tests/chatserver tests/moderation -p no:cacheprovider

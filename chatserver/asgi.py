@@ -14,11 +14,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chatserver.origins import SameOriginValidator  # noqa: E402
 from chatserver.routing import websocket_urlpatterns  # noqa: E402
+from chatserver.send_buffer import SendBufferLimit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Only pages of this site (scheme, host and port) may open a socket: chatserver/origins.py.
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Outermost, so it holds Daphne's own send: a client that stops reading is closed (chatserver/send_buffer.py).
+        "websocket": SendBufferLimit(SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }
 )

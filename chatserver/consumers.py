@@ -3,7 +3,13 @@
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from core.errors import CLOSE_ACCESS_CHANGED, CLOSE_NO_SUCH_ROOM, CLOSE_NOT_LOGGED_IN, CLOSE_TOO_MANY_SOCKETS
+from core.errors import (
+    CLOSE_ACCESS_CHANGED,
+    CLOSE_CHANNEL_LAYER_LOST,
+    CLOSE_NO_SUCH_ROOM,
+    CLOSE_NOT_LOGGED_IN,
+    CLOSE_TOO_MANY_SOCKETS,
+)
 from core.frames import encode
 from rooms.presence import presence
 from rooms.ratelimit import FrameBudget
@@ -67,6 +73,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """
         await self.disconnect(CLOSE_ACCESS_CHANGED)
         await self.close(code=CLOSE_ACCESS_CHANGED)
+
+    async def channel_layer_lost(self, event):
+        """The channel layer lost Redis under this process (chatserver.layers): this socket's group memberships
+        and frames in flight may be gone. Close (4503; the socket that saw the error closes with 1011), so the
+        client reconnects and catches up by seq instead of waiting for frames that will never come."""
+        await self.close(code=CLOSE_CHANNEL_LAYER_LOST)
 
     async def dispatch(self, message):
         """Dispatch without Channels' per-event close_old_connections hop.

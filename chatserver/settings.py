@@ -99,6 +99,10 @@ if not DEBUG and (
     )
 if not SECRET_KEY:
     SECRET_KEY = DEV_SECRET_KEY
+# Rotating the key (docs/operations.md, "Rotating secrets"): the previous key, comma-separated, still verifies
+# sessions and password-reset links signed with it, so nobody is logged out; drop it once those have expired
+# (SESSION_COOKIE_AGE). Only SECRET_KEY signs anything new.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -221,7 +225,7 @@ REDIS_POOL_OPTIONS = {
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chatserver.layers.ResilientRedisChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, **REDIS_POOL_OPTIONS}],
                 "prefix": f"{REDIS_KEY_PREFIX}:asgi",
@@ -236,6 +240,9 @@ else:
 
 # --- Chat limits (see docs/protocol.md) --------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000)
+# Bytes that may wait unsent for one WebSocket client that is not reading (beyond what the kernel holds); past
+# it the socket is closed with 4413 (chatserver/send_buffer.py). A full room.joined history is far below it.
+CHAT_MAX_SEND_BUFFER_BYTES = env_int("CHAT_MAX_SEND_BUFFER_BYTES", 1024 * 1024)
 # Largest WebSocket text frame we parse at all; bigger frames are refused before JSON decoding.
 CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 64 * 1024)
 CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)

@@ -47,6 +47,12 @@ CLOSE_ACCESS_CHANGED = 4408
 # The account already has CHAT_MAX_SOCKETS_PER_USER sockets open (all rooms, tabs and the moderator
 # socket, across processes): close one, then reconnect.
 CLOSE_TOO_MANY_SOCKETS = 4429
+# The client stopped reading and more than CHAT_MAX_SEND_BUFFER_BYTES waited unsent for it
+# (chatserver/send_buffer.py): reconnect, and catch up by after_seq.
+CLOSE_TOO_SLOW = 4413
+# The server lost Redis under this socket's process (chatserver.layers): group memberships and frames in flight
+# may be gone; reconnect and catch up by after_seq. (The one socket that saw the error closes with 1011.)
+CLOSE_CHANNEL_LAYER_LOST = 4503
 
 
 def http_status(code: str) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 STAGE_REALERTED = 1
 STAGE_ONCALL_NOTIFIED = 2
 WEBHOOK_TIMEOUT_SECONDS = 5
+# How long a claimed escalation is left to the worker that claimed it: far longer than a notification takes
+# (EMAIL_TIMEOUT plus WEBHOOK_TIMEOUT_SECONDS), far shorter than the shortest re-alert timer.
+CLAIM_SECONDS = 60
 
 
 def _record(escalation: Escalation, channel: str, ok: bool, detail: str = "") -> None:
@@ -96,29 +99,50 @@ def notify_oncall(escalation: Escalation, now: datetime) -> None:
             _record(escalation, NotificationAttempt.Channel.WEBHOOK, False, f"{type(error).__name__}: {error}")
 
 
+def _claim_due(now: datetime) -> Escalation | None:
+    """Claim the most urgent open escalation whose timer ran out, in a short transaction of its own; None if none.
+
+    The claim moves its timer CLAIM_SECONDS on, so neither this pass nor another worker takes it again
+    meanwhile; if this worker dies before recording the outcome, the claim runs out and it is handled again.
+    """
+    with transaction.atomic():
+        due = Escalation.objects.filter(status=EscalationStatus.OPEN, next_action_at__lte=now).order_by(
+            "-level", "next_action_at"
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        escalation = due.select_related("room", "message__author").first()
+        if escalation is not None:
+            escalation.next_action_at = now + timedelta(seconds=CLAIM_SECONDS)
+            escalation.save(update_fields=["next_action_at"])
+        return escalation
+
+
 def tick(now: datetime | None = None) -> int:
-    """Purge messages past retention (moderation.retention), act on the outreach timers (checkin_timers), then on
-    every open escalation whose timer ran out; return how many escalations and check-ins were acted on."""
+    """Purge messages past retention (moderation.retention), run the outreach timers (checkin_timers) and the
+    second look (second_look_runner), then act on every open escalation whose timer ran out; return how many
+    escalations and check-ins were acted on.
+
+    Claim in a transaction, notify outside any transaction, then record: a hanging mail server or webhook
+    (up to EMAIL_TIMEOUT and WEBHOOK_TIMEOUT_SECONDS) holds no lock, so moderators acknowledging this very
+    escalation, and on SQLite every writer, go on meanwhile. A worker that dies between claiming and recording
+    notifies again once the claim runs out: on-call staff may be told twice, never not at all.
+    """
     now = now or timezone.now()
     purge_expired_messages(now)
     handled = checkin_timers.tick(now)
     second_look_runner.tick(now)  # bounded per pass (CRISIS_SECOND_LOOK_BATCH); logs its own lag
-    while True:
-        with transaction.atomic():
-            due = Escalation.objects.filter(status=EscalationStatus.OPEN, next_action_at__lte=now).order_by(
-                "-level", "next_action_at"
-            )
-            if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True, of=("self",))
-            escalation = due.select_related("room", "message__author").first()
-            if escalation is None:
-                return handled
-            remind_moderators(escalation, now)
-            if escalation.notify_stage >= STAGE_REALERTED and escalation.notify_stage < STAGE_ONCALL_NOTIFIED:
-                notify_oncall(escalation, now)
-                escalation.notify_stage = STAGE_ONCALL_NOTIFIED
-            elif escalation.notify_stage < STAGE_REALERTED:
-                escalation.notify_stage = STAGE_REALERTED
-            escalation.next_action_at = now + escalation_timer(escalation.level)
-            escalation.save(update_fields=["notify_stage", "next_action_at"])
-            handled += 1
+    while (escalation := _claim_due(now)) is not None:
+        stage = escalation.notify_stage
+        remind_moderators(escalation, now)
+        if STAGE_REALERTED <= stage < STAGE_ONCALL_NOTIFIED:
+            notify_oncall(escalation, now)
+            stage = STAGE_ONCALL_NOTIFIED
+        elif stage < STAGE_REALERTED:
+            stage = STAGE_REALERTED
+        # An update, not save(): a moderator may have acknowledged it meanwhile, and that must stand.
+        Escalation.objects.filter(pk=escalation.pk).update(
+            notify_stage=stage, next_action_at=now + escalation_timer(escalation.level)
+        )
+        handled += 1
+    return handled
