@@ -100,6 +100,13 @@ def _room_payload(room: Room) -> dict:
 def _message_for_moderators(message: Message) -> dict:
     payload = protocol.message_payload(message)
     payload["state"] = message.state
+    if message.edited_at is not None or message.deleted_at is not None:
+        # What the author edited away or deleted stays visible to moderators (never to members): the words
+        # a flag or an escalation was raised on. A query only for such messages.
+        payload["revisions"] = [
+            {"kind": revision.kind, "body": revision.body, "replaced_at": revision.replaced_at.isoformat()}
+            for revision in message.revisions.all()
+        ]
     return payload
 
 
