@@ -149,8 +149,6 @@ def do_edit_message(membership_id: int, seq: int, body: str) -> EditResult:
         message.save(update_fields=fields)
         # The outbox, as for a send: an escalation or flag commits with the edit, or neither does.
         moderation().record_decision(message, decision)
-        if message.reply_to_id is not None:
-            message.reply_to  # noqa: B018  (loaded here, in the transaction, for the frames below)
         group = room_group(message.room_id)
         if held:
             publish_room_frame(group, protocol.encode({"type": "message.removed", "seq": message.seq}))

@@ -124,6 +124,7 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
             "slow_mode_seconds": room.slow_mode_seconds,
             "pinned": room.pinned_text,
             "pinned_message": pinned_message_payload(room),
+            "edit_window_seconds": settings.CHAT_EDIT_WINDOW_SECONDS,
         },
         "you": {**identity_payload(membership), "role": membership.user.role},
         "circle": circle.circle_state(room),

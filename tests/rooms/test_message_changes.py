@@ -326,3 +326,20 @@ async def test_read_frames_move_the_marker_and_the_directory_counts_unread_messa
     await still_connected(b)
     assert (await sync_to_async(Membership.objects.get)(pk=membership.pk)).last_read_seq == 4
     assert (await sync_to_async(unread_for)(bob))["burnout"] == 0
+
+
+def test_unread_counts_leave_out_own_held_and_deleted_messages_and_rooms_never_joined(make_room, make_user):
+    from rooms import edits, reads, services
+
+    room, other = make_room(slug="nights"), make_room(slug="never-joined")
+    reader, writer = make_user(), make_user()
+    reader_membership = services.do_join_room(reader, room)
+    writer_membership = services.do_join_room(writer, room)
+    services.do_send_message(reader_membership.pk, "own", "my own words")  # seq 1: mine, never unread
+    for number in range(4):  # seqs 2-5
+        services.do_send_message(writer_membership.pk, f"w{number}", f"news number {number}")
+    assert services.do_send_message(writer_membership.pk, "held", PHONE).status == "held"  # seq 6
+    edits.do_delete_message(writer_membership.pk, 5)
+    assert reads.unread_counts(reader, [room.pk, other.pk]) == {room.pk: 3}
+    reads.do_mark_read(reader_membership.pk, 3)
+    assert reads.unread_counts(reader, [room.pk, other.pk]) == {room.pk: 1}

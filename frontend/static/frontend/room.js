@@ -5,6 +5,8 @@
 import { sendJson } from "./api.js";
 import { nameWithBadge } from "./badge.js";
 import { button } from "./dom.js";
+import { createMessageActions } from "./message_actions.js";
+import { createNotifications } from "./notifications.js";
 import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, CLOSE_NO_SUCH_ROOM, reconnectingSocket, reconnectingText } from "./socket.js";
 
 const root = document.getElementById("room");
@@ -32,6 +34,10 @@ let socket = null; // the reconnecting socket (socket.js), from connect()
 let you = null;
 let roomInfo = null;
 let joinedWithAfterSeq = false;
+// Reactions, replies, edits and deletions (message_actions.js); unread counts, notifications and mentions
+// (notifications.js). Both are driven from the hooks below.
+const actions = createMessageActions({ send, form, input, showError, liFor: (seq) => bySeq.get(seq) });
+const notifications = createNotifications({ send, root, input, actions, roomTitle: document.title, lastShownSeq: () => lastSeq });
 
 function showError(text) {
   errorBox.textContent = text;
@@ -71,7 +77,18 @@ function renderMessage(message) {
   body.className = "body";
   body.textContent = message.body;
   li.append(head, body);
+  actions.decorate(li, message);
   return li;
+}
+
+// A message we may already show, changed (edited, deleted, reactions, approved): replace it in place.
+function upsertMessage(message) {
+  const old = bySeq.get(message.seq);
+  if (!old) { insertMessage(message); return; }
+  const li = renderMessage(message);
+  old.replaceWith(li);
+  bySeq.set(message.seq, li);
+  if (message.deleted && message.seq === pinnedSeq) showPinnedMessage(null);
 }
 
 function insertMessage(message) {
@@ -95,6 +112,7 @@ function insertMessage(message) {
     settle(message.client_id);
   }
   if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
+  notifications.arrived(message);
 }
 
 // First visit to a room that lets students choose: ask how they want to appear before they write.
@@ -177,12 +195,13 @@ async function roomTool(body) {
 function removeMessage(seq) {
   const li = bySeq.get(seq);
   if (li) { li.remove(); bySeq.delete(seq); }
+  actions.forget(seq);
   if (seq === pinnedSeq) showPinnedMessage(null);
 }
 
 function saveOutbox() {
   try {
-    const unsent = [...pending].map(([clientId, entry]) => [clientId, entry.body]);
+    const unsent = [...pending].map(([clientId, entry]) => [clientId, entry.body, entry.replyTo]);
     if (unsent.length) sessionStorage.setItem(outboxKey, JSON.stringify(unsent));
     else sessionStorage.removeItem(outboxKey);
   } catch { /* storage full or disabled: the in-page copy still resends on reconnect */ }
@@ -193,7 +212,9 @@ function restoreOutbox() {
   try { unsent = JSON.parse(sessionStorage.getItem(outboxKey) || "[]"); } catch { unsent = []; }
   if (!Array.isArray(unsent)) return;
   for (const item of unsent) {
-    if (Array.isArray(item) && typeof item[0] === "string" && typeof item[1] === "string") addPending(item[0], item[1]);
+    if (Array.isArray(item) && typeof item[0] === "string" && typeof item[1] === "string") {
+      addPending(item[0], item[1], Number.isInteger(item[2]) ? item[2] : null);
+    }
   }
 }
 
@@ -203,7 +224,7 @@ function settle(clientId) {
   saveOutbox();
 }
 
-function addPending(clientId, body) {
+function addPending(clientId, body, replyTo = null) {
   const li = document.createElement("li");
   li.className = "message pending";
   const head = document.createElement("div");
@@ -217,7 +238,7 @@ function addPending(clientId, body) {
   text.textContent = body;
   li.append(head, text);
   list.append(li);
-  pending.set(clientId, { body, li, status });
+  pending.set(clientId, { body, li, status, replyTo });
   saveOutbox();
 }
 
@@ -230,6 +251,7 @@ function onAck(ack) {
     settle(ack.client_id);
     return;
   }
+  actions.markMine(ack.seq);
   if (ack.status === "held") {
     entry.li.classList.add("held");
     entry.status.textContent = "shared with a moderator";
@@ -260,6 +282,7 @@ function handle(frame) {
       roomInfo = frame.room;
       you = frame.you;
       setIdentity(frame.you);
+      actions.joined(frame);
       showPinned(frame.room.pinned);
       showPinnedMessage(frame.room.pinned_message);
       showCircle(frame.circle);
@@ -268,15 +291,18 @@ function handle(frame) {
       offerIdentityChoice();
       for (const message of frame.history) insertMessage(message);
       // Hides and approvals of messages we already had, made while we were away.
-      for (const change of frame.changes || []) change.type === "message.removed" ? removeMessage(change.seq) : insertMessage(change);
+      // Edits, deletions and reactions too: a message object replaces the one shown with its seq.
+      for (const change of frame.changes || []) change.type === "message.removed" ? removeMessage(change.seq) : upsertMessage(change);
       if (!wasReplay) loadOlder.hidden = !frame.has_more;
       // A capped replay: page forward until we are up to date.
       else if (frame.has_more) send({ type: "history.fetch", after_seq: lastSeq, limit: 100 });
       // Messages sent while offline go again with the same client_id: the server makes that idempotent.
-      for (const [clientId, entry] of pending) send({ type: "message.send", client_id: clientId, body: entry.body });
+      for (const [clientId, entry] of pending) send(sendFrame(clientId, entry.body, entry.replyTo));
+      notifications.joined(frame);
       break;
     }
     case "message": insertMessage(frame); break;
+    case "message.updated": upsertMessage(frame.message); break;
     case "message.removed": removeMessage(frame.seq); break;
     case "pinned": showPinned(frame.text); break;
     case "pinned.message": showPinnedMessage(frame.message); break;
@@ -297,7 +323,9 @@ function handle(frame) {
     case "presence": onlineLabel.textContent = String(frame.online); break;
     case "identity": setIdentity(frame); break;
     case "report.ack": showError("Thank you. A moderator will look at that message."); break;
+    default: actions.handle(frame); break;
     case "error": {
+      if (actions.handle(frame)) break; // about a message's edit, deletion or reaction
       showError(frame.detail);
       // A refused message stays on screen marked "not sent"; the text is not lost.
       const entry = frame.client_id && pending.get(frame.client_id);
@@ -350,6 +378,12 @@ function send(frame) {
   socket?.send(frame);
 }
 
+function sendFrame(clientId, body, replyTo) {
+  const frame = { type: "message.send", client_id: clientId, body };
+  if (replyTo) frame.reply_to = replyTo;
+  return frame;
+}
+
 // Each (re)connect asks for what came after the last message shown; 4401, 4403 and 4404 are final here,
 // everything else (4408, 4429, a dropped connection) reconnects with back-off (socket.js).
 function connect() {
@@ -376,8 +410,9 @@ form.addEventListener("submit", (event) => {
   const body = input.value;
   if (!body.trim()) return;
   const clientId = crypto.randomUUID();
-  addPending(clientId, body);
-  send({ type: "message.send", client_id: clientId, body });
+  const replyTo = actions.takeReply();
+  addPending(clientId, body, replyTo);
+  send(sendFrame(clientId, body, replyTo));
   input.value = "";
   input.focus();
 });
