@@ -139,3 +139,39 @@ async def test_mentions_autocomplete_to_names_shown_recently_in_the_room(browser
     await ben.press("#body", "Enter")  # picks the name, does not send
     await expect(ben.locator("#body")).to_have_value(f"me too @{alias} ")
     await expect(ben.locator("#messages li.message")).to_have_count(1)
+
+
+# Headless Chromium shows no notifications: record what the page asks for instead (and grant permission).
+FAKE_NOTIFICATIONS = """
+window.__notifications = [];
+window.Notification = class {
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+  constructor(title, options) { window.__notifications.push({ title, body: options.body }); }
+  close() {}
+};
+"""
+
+
+async def test_opted_in_student_is_notified_of_a_reply_while_the_tab_is_in_the_background(browser, chat_server):
+    amara = await logged_in_page(browser, chat_server, "amara")
+    ben = await logged_in_page(browser, chat_server, "ben")
+    await ben.add_init_script(FAKE_NOTIFICATIONS)
+    await open_room(ben, chat_server, "grief-difficult-cases")
+    await ben.get_by_role("button", name="Notify me of replies").click()
+    await expect(ben.locator(".notify-toggle")).to_have_text("Notifications: on")
+    await send(ben, "lost a patient today, can't stop thinking about it")
+    await open_room(amara, chat_server, "grief-difficult-cases")
+    await expect(amara.locator("#messages li.message")).to_have_count(1)
+    await ben.evaluate(
+        "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    alias = (await amara.inner_text("#my-name")).replace(" (anonymous alias)", "")
+    # A message that is no reply to him counts in the title but does not notify him.
+    await send(amara, "sending you strength")
+    await message(amara, "lost a patient").get_by_role("button", name="Reply").click()
+    await send(amara, "it stays with you, talking helps")
+    await expect(ben.locator("#messages li.message")).to_have_count(3)
+    notifications = await ben.evaluate("window.__notifications")
+    assert notifications == [{"title": f"{alias} replied to you", "body": "it stays with you, talking helps"}]

@@ -343,3 +343,34 @@ def test_unread_counts_leave_out_own_held_and_deleted_messages_and_rooms_never_j
     assert reads.unread_counts(reader, [room.pk, other.pk]) == {room.pk: 3}
     reads.do_mark_read(reader_membership.pk, 3)
     assert reads.unread_counts(reader, [room.pk, other.pk]) == {room.pk: 1}
+
+
+async def test_a_held_edit_a_moderator_approves_comes_back_in_its_place_with_its_new_words(pair, make_user):
+    from moderation.queue_actions import do_approve_message
+
+    a, b = pair
+    assert (await edit(a, 1, PHONE))["status"] == "held"
+    await receive_until(b, "message.removed")
+    moderator = await sync_to_async(make_user)(role="moderator")
+    await sync_to_async(do_approve_message)(moderator, "burnout", 1)
+    approved = await receive_until(b, "message")
+    assert approved["seq"] == 1 and approved["body"] == PHONE and approved["edited_at"]
+
+
+async def test_moderators_see_what_an_edit_replaced_and_what_a_deletion_took_away(pair):
+    from moderation.payloads import flag_payload
+
+    a, _b = pair
+    assert (await edit(a, 1, "oh drop dead, nights"))["status"] == "edited"
+    await a.send_json_to({"type": "message.delete", "seq": 1})
+    await receive_until(a, "message.delete.ack")
+
+    def payload():
+        return flag_payload(Flag.objects.select_related("message__author", "room").get(message__seq=1))
+
+    message = (await sync_to_async(payload)())["message"]
+    assert message["deleted"] is True and message["body"] == ""
+    assert [(r["kind"], r["body"]) for r in message["revisions"]] == [
+        ("edited", "first night on nights, anyone else awake?"),
+        ("deleted", "oh drop dead, nights"),
+    ]
