@@ -109,15 +109,22 @@ export function createMessageActions({ send, form, input, showError, liFor }) {
     setTimeout(() => target.classList.remove("highlighted"), 2000);
   }
 
+  // Reactions someone gave are shown with their counts; the full set opens from "React" (the picker), so a
+  // long conversation is not a wall of buttons.
+  const openPickers = new Set(); // seqs whose full set of reactions is open
+
   function reactionBar(message) {
     const state = reactionState.get(message.seq) || { counts: {}, mine: new Set() };
+    const open = openPickers.has(message.seq);
     const bar = el("div", "reactions");
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", "Reactions");
     for (const [kind, face, label] of REACTIONS) {
       const count = state.counts[kind] || 0;
+      if (!count && !open) continue;
       const pressed = state.mine.has(kind);
       const b = button(count ? `${face} ${count}` : face, () => {
+        openPickers.delete(message.seq);
         send({ type: "reaction.set", seq: message.seq, reaction: kind, on: !state.mine.has(kind) });
       }, "reaction" + (pressed ? " mine" : "") + (count ? " counted" : ""));
       b.dataset.reaction = kind;
@@ -125,6 +132,16 @@ export function createMessageActions({ send, form, input, showError, liFor }) {
       b.setAttribute("aria-label", `${label}: ${count} ${count === 1 ? "reaction" : "reactions"}${pressed ? ", including yours" : ""}`);
       bar.append(b);
     }
+    const picker = button(open ? "Close" : "React", () => {
+      if (openPickers.has(message.seq)) openPickers.delete(message.seq);
+      else openPickers.add(message.seq);
+      const fresh = reactionBar(message);
+      bar.replaceWith(fresh);
+      fresh.querySelector(open ? ".react-toggle" : "button.reaction")?.focus();
+    }, "react-toggle");
+    picker.setAttribute("aria-expanded", String(open));
+    picker.setAttribute("aria-label", open ? "Close reactions" : "Add a reaction");
+    bar.append(picker);
     return bar;
   }
 
