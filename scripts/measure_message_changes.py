@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/measure.sqlite3"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -75,8 +75,13 @@ def main():
     rows = [
         ("join_snapshot, 50 plain messages", lambda: history.join_snapshot(plain, None, online=3)),
         ("join_snapshot, 50 replies with reactions", lambda: history.join_snapshot(supportive, None, online=3)),
-        ("reaction.set on/off", lambda: reactions.do_set_reaction(supportive.pk, MESSAGES, "hug", True)
-         and reactions.do_set_reaction(supportive.pk, MESSAGES, "hug", False)),
+        (
+            "reaction.set on/off",
+            lambda: (
+                reactions.do_set_reaction(supportive.pk, MESSAGES, "hug", True)
+                and reactions.do_set_reaction(supportive.pk, MESSAGES, "hug", False)
+            ),
+        ),
         ("read", lambda: reads.do_mark_read(supportive.pk, MESSAGES)),
         ("unread counts, 2 rooms", lambda: reads.unread_counts(supportive.user, [plain.room_id, supportive.room_id])),
     ]

@@ -178,3 +178,16 @@ async def test_opted_in_student_is_notified_of_a_reply_while_the_tab_is_in_the_b
     await expect(ben.locator("#messages li.message")).to_have_count(3)
     notifications = await ben.evaluate("window.__notifications")
     assert notifications == [{"title": f"{alias} replied to you", "body": "it stays with you, talking helps"}]
+
+
+async def test_a_second_tab_of_the_author_offers_edit_and_delete_on_a_message_sent_from_the_first(
+    browser, chat_server
+):
+    first = await logged_in_page(browser, chat_server, "amara")
+    second = await first.context.new_page()
+    await open_room(first, chat_server, "burnout")
+    await open_room(second, chat_server, "burnout")
+    await send(first, "sent from my laptop tab")
+    sent = message(second, "sent from my laptop tab")
+    await expect(sent.get_by_role("button", name="Edit")).to_have_count(1)
+    await expect(sent.get_by_role("button", name="Delete")).to_have_count(1)

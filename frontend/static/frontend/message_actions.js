@@ -46,9 +46,15 @@ export function createMessageActions({ send, form, input, showError, liFor }) {
     return mine.has(seq);
   }
 
-  function markMine(seq) {
+  // Other tabs of this room in this browser learn our new seqs at once (live frames carry no "mine"; another
+  // device learns them from history on its next load).
+  const tabs = "BroadcastChannel" in window ? new BroadcastChannel(`medpeer-mine-${location.pathname}`) : null;
+  if (tabs) tabs.onmessage = (event) => { if (Number.isInteger(event.data)) markMine(event.data, false); };
+
+  function markMine(seq, tellOtherTabs = true) {
     if (seq == null || mine.has(seq)) return;
     mine.add(seq);
+    if (tellOtherTabs) tabs?.postMessage(seq);
     for (const listener of listeners.ownSeq) listener(seq);
     const li = liFor(seq);
     const message = shown.get(seq);
