@@ -84,6 +84,11 @@ async def test_reactions_replies_edits_and_deletions_reach_the_other_browser_and
         )
         deletable = page.locator("#messages li.message", has=page.get_by_role("button", name="Delete"))
         await expect(deletable).to_have_count(1)
+        # ... and Report on everyone else's only.
+        reportable = page.locator("#messages li.message", has=page.get_by_role("button", name="Report"))
+        await expect(reportable.locator(".body")).to_have_text(
+            ["four nights of call in a row"] if is_ben else ["same, you are not alone"]
+        )
 
     # Live on Ben's screen, then after a reload of both.
     await check(ben, is_ben=True)

@@ -173,6 +173,13 @@ export function createMessageActions({ send, form, input, showError, liFor }) {
 
   function refreshActions(li, message) {
     li.querySelector(".message-actions")?.replaceWith(actionButtons(message));
+    dropOwnReport(li, message);
+  }
+
+  // Your own messages get no Report button (the server refuses it anyway: forbidden), nor do tombstones.
+  function dropOwnReport(li, message) {
+    if (!isMine(message.seq) && !message.deleted) return;
+    for (const b of li.querySelectorAll(".head button")) if (b.textContent === "Report") b.remove();
   }
 
   // The quote of ``message`` as a reply shows it now (the server's protocol.reply_quote, for live changes).
@@ -206,6 +213,7 @@ export function createMessageActions({ send, form, input, showError, liFor }) {
     }
     li.id = `message-${message.seq}`;
     rememberReactions(message);
+    dropOwnReport(li, message);
     const body = li.querySelector(".body");
     if (message.deleted) {
       li.classList.add("deleted");
