@@ -26,10 +26,14 @@ export function createNotifications({ send, root, input, actions, roomTitle, las
     document.title = unread ? `(${unread}) ${roomTitle}` : roomTitle;
   }
 
+  // Whether the newest message is (at least partly) in view: in the page, or in the messages' own scrolling
+  // column where the layout has one (#messages-scroller).
   function atBottom() {
     const last = document.getElementById("messages")?.lastElementChild;
     if (!last) return true;
-    return last.getBoundingClientRect().top < window.innerHeight;
+    const scroller = document.getElementById("messages-scroller");
+    const visibleBottom = scroller ? Math.min(scroller.getBoundingClientRect().bottom, window.innerHeight) : window.innerHeight;
+    return last.getBoundingClientRect().top < visibleBottom;
   }
 
   function looking() {
