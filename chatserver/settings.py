@@ -270,15 +270,30 @@ CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS = env_int("CHAT_REPORT_MIN_ACCOUNT_AGE_HOURS",
 # --- Crisis support (docs/moderation.md) ---------------------------------------------------------
 # Shown to a student whose message shows signs of crisis, in this order. The campus entry is set
 # per deployment (CAMPUS_COUNSELING_NAME, CAMPUS_COUNSELING_CONTACT, CAMPUS_COUNSELING_URL).
+# ``call`` and ``text`` are the numbers behind the tel: and sms: links of the support card, the help panel and
+# e-mails (moderation.support.resource_links); ``text_body`` is the keyword a text line expects.
 CRISIS_RESOURCES = [
-    {"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988", "url": "https://988lifeline.org"},
-    {"name": "Crisis Text Line", "contact": "Text HOME to 741741", "url": "https://www.crisistextline.org"},
+    {
+        "name": "988 Suicide & Crisis Lifeline",
+        "contact": "Call or text 988",
+        "url": "https://988lifeline.org",
+        "call": "988",
+        "text": "988",
+    },
+    {
+        "name": "Crisis Text Line",
+        "contact": "Text HOME to 741741",
+        "url": "https://www.crisistextline.org",
+        "text": "741741",
+        "text_body": "HOME",
+    },
     {
         "name": "Physician Support Line",
         "contact": "1-888-409-0141 (free and confidential for physicians and medical students)",
         "url": "https://www.physiciansupportline.com",
+        "call": "+18884090141",
     },
-    {"name": "Emergency services", "contact": "Call 911 if you are in immediate danger"},
+    {"name": "Emergency services", "contact": "Call 911 if you are in immediate danger", "call": "911"},
 ]
 if os.environ.get("CAMPUS_COUNSELING_NAME"):
     CRISIS_RESOURCES.insert(
@@ -287,8 +302,16 @@ if os.environ.get("CAMPUS_COUNSELING_NAME"):
             "name": os.environ["CAMPUS_COUNSELING_NAME"],
             "contact": os.environ.get("CAMPUS_COUNSELING_CONTACT", ""),
             **({"url": os.environ["CAMPUS_COUNSELING_URL"]} if os.environ.get("CAMPUS_COUNSELING_URL") else {}),
+            # The number to call (digits, an optional leading +): makes the contact a tel: link.
+            **({"call": os.environ["CAMPUS_COUNSELING_PHONE"]} if os.environ.get("CAMPUS_COUNSELING_PHONE") else {}),
         },
     )
+
+# After a crisis message reaches a room, its other members get the "If a message here worries you" card at most
+# once in this many seconds per room (docs/moderation.md).
+CHAT_WORRIED_CARD_INTERVAL_SECONDS = env_int("CHAT_WORRIED_CARD_INTERVAL_SECONDS", 3600)
+# Where a banned student can appeal (an e-mail address or a web page); shown with the ban and its reason.
+MODERATION_APPEAL_CONTACT = os.environ.get("MODERATION_APPEAL_CONTACT", "").strip()
 
 # Hold messages at or above this crisis level from the room; they reach moderators at once, and the
 # escalation worker calls on-call staff if nobody acknowledges (docs/moderation.md). 0 = never hold.
@@ -310,6 +333,10 @@ ESCALATION_ACK_SECONDS = {
     1: env_int("ESCALATION_ACK_SECONDS_LEVEL1", 3600),
 }
 ONCALL_EMAILS = env_list("ONCALL_EMAILS", [])
+# Private check-ins (moderation.checkins): the worker reminds staff when a student has not answered a check-in
+# this many seconds after staff wrote. (A level-3 student not contacted within ESCALATION_ACK_SECONDS of the
+# escalation's acknowledgement is re-alerted too.)
+CHECKIN_REPLY_REMINDER_SECONDS = env_int("CHECKIN_REPLY_REMINDER_SECONDS", 1800)
 ESCALATION_WEBHOOK_URL = os.environ.get("ESCALATION_WEBHOOK_URL", "")
 # Session reminders go out this many minutes before a session starts.
 SESSION_REMINDER_MINUTES = env_int("SESSION_REMINDER_MINUTES", 30)
@@ -318,6 +345,13 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Where on-call staff open the queue (put in e-mails and webhook calls).
 DASHBOARD_URL = os.environ.get("DASHBOARD_URL", "http://127.0.0.1:8000/moderation/")
 WORKER_INTERVAL_SECONDS = env_float("WORKER_INTERVAL_SECONDS", 5.0)
+# Retention (docs/operations.md, "Data retention"): the worker empties messages older than this many days
+# into tombstones, except those an unresolved escalation or open flag needs. 0 (the default) keeps them.
+MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 0)
+if MESSAGE_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured(
+        f"MESSAGE_RETENTION_DAYS must be 0 (keep) or a number of days, not {MESSAGE_RETENTION_DAYS}"
+    )
 
 # E-mail: Django's SMTP settings from the environment; printed to the console in development.
 EMAIL_BACKEND = os.environ.get(

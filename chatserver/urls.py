@@ -17,6 +17,7 @@ urlpatterns = [
     path("calendar/u/<str:token>.ics", rooms_api.user_calendar, name="user-calendar"),
     path("api/", include("rooms.urls")),
     path("api/moderation/", include("moderation.urls")),
+    path("api/checkins/", include("moderation.checkin_urls")),
     path("api/rooms/<slug:slug>/tools/", moderation_api.room_tool, name="api-room-tool"),
     path("", include("frontend.urls")),
 ]

@@ -1,13 +1,19 @@
+from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from chatserver.models import Role
+from moderation.cases import moderators_to_hand_over_to
+from moderation.checkins import checkins_concerning
 from moderation.reveals import reveals_of
-from rooms import sessions
+from rooms import personal_data, sessions
 from rooms.calendar import calendar_token
 from rooms.models import Membership, Room
+from rooms.protocol import ProtocolError
 
 
 @login_required
@@ -34,22 +40,62 @@ def accept_safety_notice(request):
 @login_required
 def room(request, slug):
     room = get_object_or_404(Room, slug=slug, is_active=True)
-    first_visit = not Membership.objects.filter(user=request.user, room=room).exists()
+    membership = Membership.objects.filter(user=request.user, room=room).first()
+    first_visit = membership is None
     is_room_staff = request.user.is_moderator or room.facilitators.filter(pk=request.user.pk).exists()
     # Names this tab's store of unsent messages: per account, so someone logging in after you in the
     # same tab never sends your words. Only this user's own page carries it.
     outbox_key = f"medpeer-outbox:{request.user.pk}:{room.slug}"
     context = {"room": room, "first_visit": first_visit, "is_room_staff": is_room_staff, "outbox_key": outbox_key}
+    if membership is not None and membership.is_banned:
+        # The socket refuses a banned member (4403); the page says why and where to appeal.
+        context["ban"] = {"reason": membership.ban_reason, **appeal_contact()}
     return render(request, "frontend/room.html", context)
 
 
+def appeal_contact() -> dict:
+    """Where a banned student can appeal: settings.MODERATION_APPEAL_CONTACT as text, and as a link when it is an
+    e-mail address (mailto:) or an https:// page."""
+    contact = settings.MODERATION_APPEAL_CONTACT
+    href = None
+    if contact.startswith("https://"):
+        href = contact
+    elif "@" in contact and " " not in contact and ":" not in contact:
+        href = f"mailto:{contact}"
+    return {"appeal": contact, "appeal_href": href}
+
+
 @login_required
-def privacy(request):
-    """What others can see of you, and every time your identity behind an alias was revealed, by whom and why."""
+def privacy(request, *, deletion_error: str = "", status: int = 200):
+    """What others can see of you, every time your identity behind an alias was revealed (by whom and why), and
+    your data rights: download your data, delete your account."""
     memberships = Membership.objects.filter(user=request.user).select_related("room").order_by("room__title")
     calendar_url = request.build_absolute_uri(f"/calendar/u/{calendar_token(request.user)}.ics")
-    context = {"memberships": memberships, "reveals": reveals_of(request.user), "calendar_url": calendar_url}
-    return render(request, "frontend/privacy.html", context)
+    context = {
+        "memberships": memberships,
+        "reveals": reveals_of(request.user),
+        "checkins": checkins_concerning(request.user),
+        "calendar_url": calendar_url,
+        "may_delete_account": request.user.role == Role.STUDENT,
+        "deletion_confirmation": personal_data.DELETION_CONFIRMATION,
+        "deletion_error": deletion_error,
+    }
+    return render(request, "frontend/privacy.html", context, status=status)
+
+
+@login_required
+@require_POST
+def delete_account(request):
+    """Delete the signed-in student's account after they re-entered their password and typed the confirmation."""
+    try:
+        personal_data.check_may_delete_account(
+            request, request.POST.get("password", ""), request.POST.get("confirm", "")
+        )
+    except ProtocolError as error:
+        return privacy(request, deletion_error=error.detail, status=error.status)
+    personal_data.do_delete_account(request.user)
+    logout(request)
+    return render(request, "frontend/account_deleted.html")
 
 
 @login_required
@@ -64,7 +110,7 @@ def moderation_dashboard(request):
     """The live queue of escalations and flags (moderators only)."""
     if not request.user.is_moderator:
         raise PermissionDenied("moderators only")
-    return render(request, "frontend/moderation.html")
+    return render(request, "frontend/moderation.html", {"colleagues": moderators_to_hand_over_to(request.user)})
 
 
 @login_required

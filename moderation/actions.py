@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from rooms.protocol import BAD_REQUEST, ProtocolError, int_field, typed_field
 
-from . import member_actions, queue_actions, reveals, room_tools
+from . import cases, checkins, member_actions, queue_actions, reveals, room_tools
 
 REASON_MAX_CHARS = 2000
 
@@ -38,6 +38,23 @@ class ResolveEscalation:
 
 
 @dataclass(frozen=True)
+class HandOverEscalation:
+    kind: ClassVar[str] = "escalation.hand_over"
+    id: int
+    to: str  # the colleague's username
+    note: str
+
+
+@dataclass(frozen=True)
+class DismissFlag:
+    """Close a flag with no action on the message ("no action needed")."""
+
+    kind: ClassVar[str] = "flag.dismiss"
+    id: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class RequestReveal:
     kind: ClassVar[str] = "identity.reveal"
     reason: str
@@ -49,6 +66,29 @@ class RequestReveal:
 class ApproveReveal:
     kind: ClassVar[str] = "identity.reveal.approve"
     request: int
+
+
+@dataclass(frozen=True)
+class OpenCheckIn:
+    """Open a private check-in with the author of an escalated or flagged message (exactly one is set)."""
+
+    kind: ClassVar[str] = "checkin.open"
+    escalation: int | None
+    flag: int | None
+
+
+@dataclass(frozen=True)
+class InviteToCheckIn:
+    kind: ClassVar[str] = "checkin.invite"
+    checkin: int
+    mentor: str
+
+
+@dataclass(frozen=True)
+class ResolveCheckIn:
+    kind: ClassVar[str] = "checkin.resolve"
+    id: int
+    note: str
 
 
 @dataclass(frozen=True)
@@ -87,6 +127,7 @@ class SetSlowMode:
     kind: ClassVar[str] = "room.slow_mode"
     room: str
     seconds: int
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,8 +147,13 @@ RoomTool = PinAnnouncement | PinMessage | SetSlowMode
 ModeratorAction = (
     AcknowledgeEscalation
     | ResolveEscalation
+    | HandOverEscalation
+    | DismissFlag
     | RequestReveal
     | ApproveReveal
+    | OpenCheckIn
+    | InviteToCheckIn
+    | ResolveCheckIn
     | HideMessage
     | ApproveMessage
     | RoomTool
@@ -122,7 +168,9 @@ def _parse_room_tool(kind: str, data: dict, room: str) -> RoomTool:
         return PinAnnouncement(room, typed_field(data, "text", str))
     if kind == "message.pin":
         return PinMessage(room, int_field(data, "seq", required=True, minimum=0))
-    return SetSlowMode(room, int_field(data, "seconds", required=True, minimum=0))
+    return SetSlowMode(
+        room, int_field(data, "seconds", required=True, minimum=0), _text(data, "reason", required=False)
+    )
 
 
 def parse_room_tool(kind, data: dict, room: str) -> RoomTool:
@@ -142,6 +190,10 @@ def parse_action(kind: str, data: dict) -> ModeratorAction:
         return AcknowledgeEscalation(int_field(data, "id", required=True))
     if kind == "escalation.resolve":
         return ResolveEscalation(int_field(data, "id", required=True), _text(data, "note"))
+    if kind == "escalation.hand_over":
+        return HandOverEscalation(int_field(data, "id", required=True), _text(data, "to"), _text(data, "note"))
+    if kind == "flag.dismiss":
+        return DismissFlag(int_field(data, "id", required=True), _text(data, "reason", required=False))
     if kind == "identity.reveal":
         return RequestReveal(
             _text(data, "reason"),
@@ -150,6 +202,15 @@ def parse_action(kind: str, data: dict) -> ModeratorAction:
         )
     if kind == "identity.reveal.approve":
         return ApproveReveal(int_field(data, "request", required=True))
+    if kind == "checkin.open":
+        escalation, flag = int_field(data, "escalation", required=False), int_field(data, "flag", required=False)
+        if (escalation is None) == (flag is None):
+            raise ProtocolError(BAD_REQUEST, "name exactly one of 'escalation' and 'flag'")
+        return OpenCheckIn(escalation, flag)
+    if kind == "checkin.invite":
+        return InviteToCheckIn(int_field(data, "checkin", required=True), _text(data, "mentor"))
+    if kind == "checkin.resolve":
+        return ResolveCheckIn(int_field(data, "id", required=True), _text(data, "note"))
     room = _text(data, "room")
     if kind == "message.hide":
         return HideMessage(room, int_field(data, "seq", required=True), _text(data, "reason", required=False))
@@ -179,12 +240,28 @@ def run(user, action: ModeratorAction) -> dict:
             return {**done, "id": queue_actions.do_acknowledge_escalation(user, escalation_id).pk}
         case ResolveEscalation(id=escalation_id, note=note):
             return {**done, "id": queue_actions.do_resolve_escalation(user, escalation_id, note).pk}
+        case HandOverEscalation(id=escalation_id, to=to, note=note):
+            escalation = cases.do_hand_over_escalation(user, escalation_id, to, note)
+            return {**done, "id": escalation.pk, "to": to}
+        case DismissFlag(id=flag_id, reason=reason):
+            return {**done, "id": cases.do_dismiss_flag(user, flag_id, reason).pk}
         case RequestReveal(reason=reason, escalation=escalation_id, flag=flag_id):
             request = reveals.do_request_reveal(user, reason, escalation_id, flag_id)
             return {**done, "request": request.pk, "status": request.status}
         case ApproveReveal(request=request_id):
             request = reveals.do_approve_reveal(user, request_id)
             return {**done, "request": request.pk, "status": request.status}
+        case OpenCheckIn(escalation=escalation_id, flag=flag_id):
+            if escalation_id is not None:
+                checkin, created = checkins.do_open_from_escalation(user, escalation_id)
+            else:
+                checkin, created = checkins.do_open_from_flag(user, flag_id)
+            return {**done, "checkin": checkin.pk, "created": created, "url": f"/checkins/{checkin.pk}/"}
+        case InviteToCheckIn(checkin=checkin_id, mentor=mentor):
+            checkins.do_invite_mentor(user, checkin_id, mentor)
+            return {**done, "checkin": checkin_id, "mentor": mentor}
+        case ResolveCheckIn(id=checkin_id, note=note):
+            return {**done, "checkin": checkins.do_resolve_checkin(user, checkin_id, note).pk}
         case HideMessage(room=room, seq=seq, reason=reason):
             queue_actions.do_hide_message(user, room, seq, reason)
             return {**done, "room": room, "seq": seq}
@@ -197,8 +274,8 @@ def run(user, action: ModeratorAction) -> dict:
         case PinMessage(room=room, seq=seq):
             room_tools.do_pin_message(user, room, seq)
             return {**done, "room": room, "seq": seq}
-        case SetSlowMode(room=room, seconds=seconds):
-            room_tools.do_set_slow_mode(user, room, seconds)
+        case SetSlowMode(room=room, seconds=seconds, reason=reason):
+            room_tools.do_set_slow_mode(user, room, seconds, reason)
             return {**done, "room": room, "seconds": seconds}
         case MemberAction(kind=kind, room=room, alias=alias, seq=seq, reason=reason):
             if kind == "user.warn":

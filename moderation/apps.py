@@ -12,3 +12,8 @@ class ModerationConfig(AppConfig):
         from .hooks import RoomHooks
 
         moderation_hooks.register(RoomHooks())
+
+        # This app's export sections and eraser for a student's data rights (rooms.personal_data).
+        from . import personal_data
+
+        personal_data.register()

@@ -59,9 +59,18 @@ def do_mute_member(
     if member.user.is_moderator:
         raise ProtocolError(FORBIDDEN, "moderators cannot be muted")
     member.muted_until = timezone.now() + timedelta(minutes=minutes)
-    member.save(update_fields=["muted_until"])
-    audit(moderator, "user.mute", room=member.room, message=message, member=member, reason=reason, minutes=minutes)
-    frame = protocol.encode({"type": "muted", "until": member.muted_until.isoformat(), "reason": reason})
+    member.mute_reason = reason.strip()
+    member.save(update_fields=["muted_until", "mute_reason"])
+    audit(
+        moderator,
+        "user.mute",
+        room=member.room,
+        message=message,
+        member=member,
+        reason=reason.strip(),
+        minutes=minutes,
+    )
+    frame = protocol.encode({"type": "muted", "until": member.muted_until.isoformat(), "reason": reason.strip()})
     _to_member(member, {"type": "member.frame", "frame": frame})
     return member
 
@@ -76,9 +85,10 @@ def do_ban_member(moderator, room_slug: str, alias: str | None, reason: str, *, 
     if member.user.is_moderator:
         raise ProtocolError(FORBIDDEN, "moderators cannot be banned")
     member.is_banned = True
-    member.save(update_fields=["is_banned"])
+    member.ban_reason = reason.strip()
+    member.save(update_fields=["is_banned", "ban_reason"])
     # Their seats in the room's coming sessions go to the waitlist: no reminders for a room they cannot enter.
     rsvps.do_cancel_upcoming_rsvps(member.user, member.room, timezone.now())
     audit(moderator, "user.ban", room=member.room, message=message, member=member, reason=reason.strip())
-    _to_member(member, {"type": "member.banned"})
+    _to_member(member, {"type": "member.banned", "reason": member.ban_reason})
     return member

@@ -61,8 +61,13 @@ class ModerationRule(models.Model):
 
 
 class EscalationStatus(models.TextChoices):
+    """Where the outreach stands: open -> acknowledged -> contacted (staff wrote in a check-in) -> replied (the
+    student answered) -> resolved. Every status but resolved is in the queue."""
+
     OPEN = "open", "Open"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    CONTACTED = "contacted", "Contacted"
+    REPLIED = "replied", "Replied"
     RESOLVED = "resolved", "Resolved"
 
 
@@ -84,10 +89,19 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+    # The moderator whose case this is: who acknowledged it, or the colleague it was handed over to.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The escalation worker's timer: when to act next if still unacknowledged, and how far it has gone
     # (0 nothing yet, 1 moderators re-alerted, 2 on-call staff notified).
     next_action_at = models.DateTimeField(null=True, blank=True, db_index=True)
     notify_stage = models.PositiveSmallIntegerField(default=0)
+    # The outreach (moderation.checkins): when staff first wrote to the student in a check-in, when the student
+    # first answered, and when the worker last re-alerted that an acknowledged student was not contacted yet.
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    outreach_alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "level", "created_at"])]
@@ -190,3 +204,113 @@ class RevealRequest(models.Model):
 
     def __str__(self) -> str:
         return f"reveal of {self.member} ({self.status})"
+
+
+class CheckInStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class CheckIn(models.Model):
+    """A private conversation between one student and staff (moderators, and mentors a moderator invited).
+
+    The student is shown to staff as ``student_shown_as``: how the room showed them where they were seen (their
+    alias there, unless the message was posted under their name or a reveal happened), fixed when it opened.
+    Nothing staff receive about a check-in holds both that alias and the student's name.
+    """
+
+    class Origin(models.TextChoices):
+        ESCALATION = "escalation", "Opened by a moderator from an escalation"
+        FLAG = "flag", "Opened by a moderator from a flag"
+        REQUEST = "checkin_request", "Asked for by the student"
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins")
+    origin = models.CharField(max_length=16, choices=Origin.choices)
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    escalation = models.ForeignKey(
+        Escalation, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
+    )
+    flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins")
+    student_shown_as = models.CharField(max_length=150)
+    student_anonymous = models.BooleanField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=CheckInStatus.choices, default=CheckInStatus.OPEN)
+    # A crisis message was written in the check-in: it is at the top of the team's list.
+    urgent = models.BooleanField(default=False)
+    crisis_level = models.PositiveSmallIntegerField(default=0)
+    # Highest seq handed out; incremented under a row lock with the message, as Room.last_seq.
+    last_seq = models.BigIntegerField(default=0)
+    # The highest seq the student has seen: staff messages after it are their unread count.
+    student_read_seq = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Who is expected to write next: "student" after staff wrote, "staff" after the student wrote ("" none yet).
+    awaiting = models.CharField(max_length=8, blank=True, default="")
+    # Set when the student wrote with signs of crisis and no staff has written since: the worker re-alerts the
+    # moderators then, and every ESCALATION_ACK_SECONDS of that level after, until staff answer.
+    staff_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set when staff write and the student has not answered since; the worker reminds staff then.
+    reply_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"check-in {self.pk} ({self.status})"
+
+
+class CheckInStaff(models.Model):
+    """A mentor a moderator invited into a check-in (moderators see every check-in without an invitation)."""
+
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="invited")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    invited_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["checkin", "user"], name="checkin_invite_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} invited to check-in {self.checkin_id}"
+
+
+class CheckInMessage(models.Model):
+    """One message of a check-in, with the author as shown at the time (the student's shown name, or staff's
+    name and role)."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        OK = "ok", "I'm OK, thanks"
+
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="messages")
+    seq = models.BigIntegerField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    from_student = models.BooleanField()
+    author_name = models.CharField(max_length=150)
+    author_role = models.CharField(max_length=16)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField()
+    client_id = models.CharField(max_length=64)
+    crisis_level = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Emptied by retention (checkins.purge_checkin_messages): the row and its seq stay, the text goes, as with a
+    # room message's tombstone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["checkin", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkin", "seq"], name="checkin_message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["checkin", "author", "client_id"], name="checkin_message_client_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} in check-in {self.checkin_id}"

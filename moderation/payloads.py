@@ -112,6 +112,10 @@ def _message_for_moderators(message: Message) -> dict:
     return payload
 
 
+def _staff_payload(user) -> dict:
+    return {"username": user.username, "name": user.display_name}
+
+
 def escalation_payload(escalation: Escalation) -> dict:
     message = escalation.message
     return {
@@ -128,6 +132,8 @@ def escalation_payload(escalation: Escalation) -> dict:
         "acknowledged_at": escalation.acknowledged_at.isoformat() if escalation.acknowledged_at else None,
         "resolved_at": escalation.resolved_at.isoformat() if escalation.resolved_at else None,
         "resolution_note": escalation.resolution_note,
+        # Whose case it is (a moderator: staff are named): the dashboard's "Mine" filter reads it.
+        "owner": _staff_payload(escalation.owner) if escalation.owner_id else None,
     }
 
 
@@ -157,7 +163,7 @@ def queue_snapshot() -> dict:
     and open flags (oldest first)."""
     escalations = list(
         Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
-        .select_related("message__author", "message__reply_to", "room")
+        .select_related("message__author", "message__reply_to", "room", "owner")
         .order_by("-level", "created_at")
     )
     flags = list(

@@ -25,7 +25,9 @@ def do_acknowledge_escalation(moderator, escalation_id: int) -> Escalation:
         escalation.status = EscalationStatus.ACKNOWLEDGED
         escalation.acknowledged_at = timezone.now()
         escalation.acknowledged_by = moderator
-        escalation.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+        # Acknowledging takes the case: it shows under this moderator's "Mine" until resolved or handed over.
+        escalation.owner = escalation.owner or moderator
+        escalation.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "owner"])
         audit(moderator, "escalation.ack", room=escalation.room, message=escalation.message)
         push_to_moderators("escalation.updated", "escalation", escalation_payload(escalation))
     return escalation
@@ -43,6 +45,7 @@ def do_resolve_escalation(moderator, escalation_id: int, note: str) -> Escalatio
     now = timezone.now()
     if escalation.acknowledged_at is None:
         escalation.acknowledged_at, escalation.acknowledged_by = now, moderator
+    escalation.owner = escalation.owner or moderator
     escalation.status = EscalationStatus.RESOLVED
     escalation.resolved_at, escalation.resolved_by, escalation.resolution_note = now, moderator, note.strip()
     escalation.save()

@@ -15,7 +15,7 @@ from rooms.protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ProtocolError
 
 from .models import Flag, RevealRequest
 from .payloads import MODERATORS_GROUP, shown_alias
-from .targets import audit, check_moderator, get_escalation
+from .targets import audit, check_account_exists, check_moderator, get_escalation
 
 
 def moderator_group(user_id: int) -> str:
@@ -84,6 +84,8 @@ def do_request_reveal(moderator, reason: str, escalation_id: int | None, flag_id
         except Flag.DoesNotExist:
             raise ProtocolError(NOT_FOUND, f"no flag {flag_id}") from None
         level = 0
+    # A deleted account leaves a detached membership: nobody is behind the alias any more.
+    check_account_exists(context.message.author)
     request = RevealRequest.objects.create(
         member=context.message.author,
         escalation=context if escalation_id is not None else None,
@@ -135,6 +137,7 @@ def do_approve_reveal(moderator, request_id: int) -> RevealRequest:
         raise ProtocolError(BAD_REQUEST, "this request was already decided")
     if request.requested_by_id == moderator.pk:
         raise ProtocolError(FORBIDDEN, "a second moderator must approve your own request")
+    check_account_exists(request.member)
     _reveal(request, approver=moderator)
     return request
 

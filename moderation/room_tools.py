@@ -56,8 +56,9 @@ def do_pin_message(user, room_slug: str, seq: int) -> Room:
 
 
 @transaction.atomic
-def do_set_slow_mode(user, room_slug: str, seconds: int) -> Room:
+def do_set_slow_mode(user, room_slug: str, seconds: int, reason: str = "") -> Room:
     """Set the least time between two messages of one member of a room (0 turns slow mode off); tell the room.
+    ``reason`` (may be empty) goes into the audit log.
 
     Precondition: ``seconds`` is an int. Raise ProtocolError: NOT_FOUND for an unknown room, FORBIDDEN unless
     ``user`` is a moderator or one of the room's facilitators, BAD_REQUEST outside 0..MAX_SLOW_MODE_SECONDS.
@@ -68,7 +69,7 @@ def do_set_slow_mode(user, room_slug: str, seconds: int) -> Room:
         raise ProtocolError(BAD_REQUEST, f"seconds must be between 0 and {MAX_SLOW_MODE_SECONDS}")
     room.slow_mode_seconds = seconds
     room.save(update_fields=["slow_mode_seconds"])
-    audit(user, "room.slow_mode", room=room, seconds=seconds)
+    audit(user, "room.slow_mode", room=room, reason=reason.strip(), seconds=seconds)
     frame = protocol.encode({"type": "slow_mode", "seconds": seconds})
     publish_room_frame(room_group(room.pk), frame)
     return room

@@ -21,7 +21,7 @@ def audit(actor, action: str, *, room=None, message=None, member=None, reason: s
 
 
 def get_escalation(escalation_id: int, *, lock: bool = True) -> Escalation:
-    query = Escalation.objects.select_related("message__author", "room")
+    query = Escalation.objects.select_related("message__author", "room", "owner")
     if lock:
         query = query.select_for_update(of=("self",))
     try:
@@ -55,8 +55,17 @@ def get_member(room: Room, alias: str | None, seq: int | None = None) -> tuple[M
         raise ProtocolError(BAD_REQUEST, "name the member by exactly one of 'alias' and 'seq'")
     if seq is not None:
         message = get_message(room, seq)
-        return Membership.objects.select_related("user", "room").get(pk=message.author_id), message
-    try:
-        return Membership.objects.select_related("user", "room").get(room=room, alias=alias), None
-    except Membership.DoesNotExist:
-        raise ProtocolError(NOT_FOUND, f"no member {alias!r} in {room.slug}") from None
+        member = Membership.objects.select_related("user", "room").get(pk=message.author_id)
+    else:
+        try:
+            member, message = Membership.objects.select_related("user", "room").get(room=room, alias=alias), None
+        except Membership.DoesNotExist:
+            raise ProtocolError(NOT_FOUND, f"no member {alias!r} in {room.slug}") from None
+    check_account_exists(member)
+    return member, message
+
+
+def check_account_exists(member: Membership) -> None:
+    """Raise ProtocolError(NOT_FOUND) for a member whose account was deleted: there is no one left to act on."""
+    if member.user_id is None:
+        raise ProtocolError(NOT_FOUND, "this member deleted their account")

@@ -21,9 +21,11 @@ from django.utils import timezone
 from core.events import publish
 from rooms import protocol
 
+from . import checkin_timers
 from .models import Escalation, EscalationStatus, NotificationAttempt
 from .outbox import escalation_timer
 from .payloads import MODERATORS_GROUP, escalation_payload, shown_alias
+from .retention import purge_expired_messages
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +97,11 @@ def notify_oncall(escalation: Escalation, now: datetime) -> None:
 
 
 def tick(now: datetime | None = None) -> int:
-    """Act on every open escalation whose timer ran out; return how many were handled."""
+    """Purge messages past retention (moderation.retention), act on the outreach timers (checkin_timers), then on
+    every open escalation whose timer ran out; return how many escalations and check-ins were acted on."""
     now = now or timezone.now()
-    handled = 0
+    purge_expired_messages(now)
+    handled = checkin_timers.tick(now)
     while True:
         with transaction.atomic():
             due = Escalation.objects.filter(status=EscalationStatus.OPEN, next_action_at__lte=now).order_by(

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from chatserver.consumers import ChatConsumer
 from core.events import bind_to_running_loop
 
-from . import circle, edits, history, reactions, reads, services
+from . import circle, edits, history, reactions, reads, sanctions, services
 from .identity import identity_payload
 from .models import member_group
 from .presence import presence
@@ -226,11 +226,18 @@ class RoomConsumer(ChatConsumer):
         if self.membership is not None:
             await self.send(text_data=event["frame"])
 
+    async def room_worried(self, event):
+        """The "If a message here worries you" card: for everyone in the room but the author of the message."""
+        if self.membership is not None and self.membership.pk != event["except_member"]:
+            await self.send(text_data=event["frame"])
+
     async def member_frame(self, event):
         """A frame for this member only (a moderator's warning, a mute)."""
         if self.membership is not None:
             await self.send(text_data=event["frame"])
 
     async def member_banned(self, event):
+        # Why, and how to appeal, before the refusal: the page keeps the composer closed and says so.
+        await self.send_frame(sanctions.banned_frame(event.get("reason", "")))
         await self.send_frame({"type": "error", "code": "forbidden", "detail": "you have been banned from this room"})
         await self.close(code=CLOSE_FORBIDDEN)

@@ -15,6 +15,7 @@ from . import circle, protocol
 from .identity import identity_payload
 from .models import Membership, Message, MessageState, Room
 from .reactions import reactions_by_message
+from .sanctions import mute_payload
 
 
 def visible_to(room_id: int, viewer: Membership | None):
@@ -126,7 +127,7 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
             "pinned_message": pinned_message_payload(room),
             "edit_window_seconds": settings.CHAT_EDIT_WINDOW_SECONDS,
         },
-        "you": {**identity_payload(membership), "role": membership.user.role},
+        "you": {**identity_payload(membership), "role": membership.user.role, **mute_payload(membership)},
         "circle": circle.circle_state(room),
         "last_seq": room.last_seq,
         "online": online,

@@ -53,6 +53,10 @@ class Room(models.Model):
     # Highest seq handed out in this room. Incremented under a row lock in the same transaction that
     # stores the message, so seqs are 1, 2, 3... with no gap and no duplicate.
     last_seq = models.BigIntegerField(default=0)
+    # When the room's members last got the "If a message here worries you" card (after a crisis message reached
+    # the room): stored on the room, written under the room's row lock, so the once-an-hour limit holds across
+    # processes and restarts.
+    worried_card_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,14 +78,21 @@ def member_group(membership_id: int) -> str:
 class Membership(models.Model):
     """A user's place in a room: created on first join, it carries their alias and standing."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    # None once the account was deleted (rooms.personal_data.do_delete_account): the row stays, so its messages
+    # keep their author and seq, but nothing links its alias to a person or to their aliases elsewhere.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
     # Random, stored, unique in the room and different from the user's aliases elsewhere: nothing
     # about it can be computed from the user.
     alias = models.CharField(max_length=64)
     is_anonymous = models.BooleanField(default=True)
     muted_until = models.DateTimeField(null=True, blank=True)
+    # The moderator's reason, shown to the member beside the disabled composer (the audit log keeps every one).
+    mute_reason = models.TextField(blank=True, default="")
     is_banned = models.BooleanField(default=False)
+    ban_reason = models.TextField(blank=True, default="")
     joined_at = models.DateTimeField(auto_now_add=True)
     # The highest seq this member has seen in the room (the browser's ``read`` frame): unread counts in the
     # directory are the visible messages by others above it. Only ever raised.
@@ -131,6 +142,12 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["room", "seq"], name="message_seq_unique_in_room"),
             # A resend with the same client_id is the same message (idempotent send).
             models.UniqueConstraint(fields=["author", "client_id"], name="message_client_id_unique_per_author"),
+        ]
+        indexes = [
+            # Retention (moderation.retention) looks for old messages not yet emptied, every worker pass.
+            models.Index(
+                fields=["created_at"], condition=models.Q(deleted_at__isnull=True), name="message_live_by_age"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from chatserver.models import User
 from chatserver.names import name_problems
 from moderation import pipeline
-from moderation.support import support_frame
+from moderation.support import support_frame, worried_peer_frame
 
 from . import circle, protocol, sessions
 from .aliases import pick_alias
@@ -28,6 +28,7 @@ from .models import AnonymityPolicy, Membership, Message, MessageState, Report, 
 from .moderation_hooks import moderation
 from .protocol import FORBIDDEN, MUTED, NOT_FOUND, RATE_LIMITED, ROOM_CLOSED, ProtocolError
 from .replies import check_reply_target
+from .sanctions import is_muted
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +138,10 @@ def check_can_send(membership: Membership, client_id: str | None = None) -> None
     """Raise ProtocolError unless the member may post in the room right now."""
     if membership.is_banned:
         raise ProtocolError(FORBIDDEN, "you are banned from this room", client_id)
-    if membership.muted_until is not None and membership.muted_until > timezone.now():
-        until = membership.muted_until.isoformat()
-        raise ProtocolError(MUTED, f"you are muted in this room until {until}", client_id)
+    if is_muted(membership):
+        # The client shows the end time in the reader's own time zone (room.joined ``you.muted_until``).
+        reason = f": {membership.mute_reason}" if membership.mute_reason else ""
+        raise ProtocolError(MUTED, f"a moderator muted you in this room for now{reason}", client_id)
     room = membership.room
     if not room.is_active or not room.posting_open:
         raise ProtocolError(ROOM_CLOSED, "this room is closed for new messages", client_id)
@@ -259,7 +261,13 @@ def do_send_message(membership_id: int, client_id: str, body: str, reply_to: int
             # with BEGIN IMMEDIATE. Either way seq has no gap and no duplicate.
             room = Room.objects.select_for_update().get(pk=membership.room_id)
             room.last_seq += 1
-            room.save(update_fields=["last_seq"])
+            now = timezone.now()
+            worries_peers = (
+                state == MessageState.VISIBLE and decision.crisis_level >= 1 and _worried_card_due(room, now)
+            )
+            if worries_peers:
+                room.worried_card_sent_at = now
+            room.save(update_fields=["last_seq", "worried_card_sent_at"] if worries_peers else ["last_seq"])
             message = Message.objects.create(
                 room=room,
                 seq=room.last_seq,
@@ -276,6 +284,8 @@ def do_send_message(membership_id: int, client_id: str, body: str, reply_to: int
             moderation().record_decision(message, decision)
             if state == MessageState.VISIBLE:
                 publish_on_commit(room.group_name, room_message_event(message))
+            if worries_peers:
+                publish_on_commit(room.group_name, worried_card_event(membership))
     except IntegrityError:
         # The same client_id raced in from another connection and won; report what it stored.
         existing = Message.objects.filter(author=membership, client_id=client_id).first()
@@ -300,6 +310,21 @@ def do_send_message(membership_id: int, client_id: str, body: str, reply_to: int
         concern_for_other=decision.concern_for_other,
         concern_escalated=decision.concern_escalated,
     )
+
+
+def _worried_card_due(room: Room, now) -> bool:
+    """Whether the room's members may get the worried-peer card now: not within the interval of the last one.
+
+    Precondition: ``room`` is the row locked by the sender's transaction (the limit holds across processes).
+    """
+    interval = timedelta(seconds=settings.CHAT_WORRIED_CARD_INTERVAL_SECONDS)
+    return room.worried_card_sent_at is None or now - room.worried_card_sent_at >= interval
+
+
+def worried_card_event(author: Membership) -> dict:
+    """The channel-layer event of the "If a message here worries you" card: every member's sockets but the
+    author's show it (``except_member`` stays on the server; the frame names no one and no message)."""
+    return {"type": "room.worried", "frame": protocol.encode(worried_peer_frame()), "except_member": author.pk}
 
 
 def room_message_event(message: Message) -> dict:

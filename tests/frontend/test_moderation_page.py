@@ -26,7 +26,9 @@ async def test_crisis_shows_support_card_and_reaches_the_dashboard(browser, chat
 
     item = moderator.locator("#escalations li.level-3")
     await item.wait_for()
-    assert PLAN in await item.inner_text() and "Amara" not in await item.inner_text()
+    assert "Amara" not in await item.inner_text()
+    await item.get_by_role("button", name="Show message (may describe self-harm)").click()
+    assert PLAN in await item.inner_text()
     await expect(item.locator(".why")).to_have_text("Why: plan, intent to act, intent")
     await item.get_by_role("button", name="Acknowledge").click()
     await moderator.wait_for_selector("#escalations li.acknowledged")
@@ -50,8 +52,10 @@ async def test_moderator_warns_reveals_with_a_reason_and_sees_the_audit_log(brow
     item = moderator.locator("#escalations li.level-3")
     await item.wait_for()
 
-    moderator.once("dialog", lambda dialog: dialog.accept("Please keep details of methods out of the room."))
     await item.get_by_role("button", name="Warn…").click()
+    warn = moderator.locator("#action-dialog")
+    await warn.get_by_label("Warning (they will read it)").fill("Please keep details of methods out of the room.")
+    await warn.get_by_role("button", name="Send warning").click()
     await expect(student.locator("#error")).to_contain_text("Please keep details of methods out of the room.")
 
     await item.get_by_role("button", name="Reveal identity…").click()

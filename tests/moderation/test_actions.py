@@ -38,3 +38,15 @@ def test_room_tools_over_http_parse_to_the_same_actions():
     assert actions.parse_room_tool("room.slow_mode", {"seconds": 5}, "r") == actions.SetSlowMode("r", 5)
     with pytest.raises(ProtocolError):
         actions.parse_room_tool("user.ban", {}, "r")
+
+
+def test_case_frames_parse_into_their_actions():
+    assert actions.parse_action("flag.dismiss", {"id": 4}) == actions.DismissFlag(4, "")
+    assert actions.parse_action("escalation.hand_over", {"id": 2, "to": "ada", "note": "yours"}) == (
+        actions.HandOverEscalation(2, "ada", "yours")
+    )
+    slow = actions.parse_action("room.slow_mode", {"room": "r", "seconds": 5, "reason": "heated"})
+    assert slow == actions.SetSlowMode("r", 5, "heated")
+    for kind, data in [("flag.dismiss", {}), ("escalation.hand_over", {"id": 2, "note": "x"})]:
+        with pytest.raises(ProtocolError):
+            actions.parse_action(kind, data)

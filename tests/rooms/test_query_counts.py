@@ -230,6 +230,8 @@ def test_escalated_send_query_count_is_pinned(talkative, django_assert_max_num_q
     with django_assert_max_num_queries(ESCALATED_SEND_QUERIES):
         result = services.do_send_message(talkative.pk, "crisis", "I don't want to be here anymore")
     assert result.crisis_level >= 1 and Escalation.objects.filter(message__seq=result.seq).exists()
+    # It reached the room, so the room's worried-peer card went out too: written with the seq, no extra query.
+    assert Room.objects.get(slug="talkative").worried_card_sent_at is not None
 
 
 def test_a_resend_is_answered_from_one_query_after_the_membership(talkative, django_assert_max_num_queries):

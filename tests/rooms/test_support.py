@@ -18,7 +18,8 @@ def test_the_pipeline_sees_crisis_in_the_text_used_here():
 
 
 async def test_crisis_message_gets_private_support_frame_with_resources(make_user, make_room, connect, settings):
-    settings.CRISIS_RESOURCES = [{"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988"}]
+    lifeline = {"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988", "call": "988", "text": "988"}
+    settings.CRISIS_RESOURCES = [lifeline]
     room = await sync_to_async(make_room)()
     author, peer = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     a = await connect(author, room.slug)
@@ -30,7 +31,16 @@ async def test_crisis_message_gets_private_support_frame_with_resources(make_use
     ack = await receive_until(a, "message.ack")
     support = await receive_until(a, "support")
     assert support["level"] >= 1 and support["message"]
-    assert support["resources"] == [{"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988"}]
+    # Numbers are tel: and sms: links: one tap on a phone.
+    assert support["resources"] == [
+        {
+            **lifeline,
+            "links": [
+                {"kind": "call", "label": "Call 988", "href": "tel:988"},
+                {"kind": "text", "label": "Text 988", "href": "sms:988"},
+            ],
+        }
+    ]
     # Peers get the message (peer support matters) but never the support frame.
     peer_frames = await frames_within(b)
     assert [f["seq"] for f in peer_frames if f["type"] == "message"] == [ack["seq"]]

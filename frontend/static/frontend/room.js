@@ -4,10 +4,12 @@
 
 import { sendJson } from "./api.js";
 import { nameWithBadge } from "./badge.js";
+import { restrictComposer, showBan, showMute } from "./composer_state.js";
 import { button } from "./dom.js";
 import { createMessageActions } from "./message_actions.js";
 import { createNotifications } from "./notifications.js";
 import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, CLOSE_NO_SUCH_ROOM, reconnectingSocket, reconnectingText } from "./socket.js";
+import { resourceList, showWorriedCard } from "./support_card.js";
 
 const root = document.getElementById("room");
 const slug = root.dataset.slug;
@@ -131,7 +133,6 @@ function offerIdentityChoice() {
 
 // Sharing circle: who has the turn, who waits; the composer says why it is closed.
 const isRoomStaff = root.dataset.roomStaff === "true";
-const sendButton = form.querySelector("button[type=submit]");
 function showCircle(circle) {
   const box = document.getElementById("circle");
   const start = document.getElementById("circle-start");
@@ -146,8 +147,7 @@ function showCircle(circle) {
   document.getElementById("hand-lower").hidden = !handUp;
   document.getElementById("turn-pass").hidden = !mySpeaking;
   const blocked = circle.active && circle.speaker && !mySpeaking && !isRoomStaff;
-  input.disabled = sendButton.disabled = Boolean(blocked);
-  input.placeholder = blocked ? `${circle.speaker} has the turn: raise your hand to speak next` : "Write a message…";
+  restrictComposer("circle", blocked ? `${circle.speaker} has the turn: raise your hand to speak next` : null);
   const staff = document.getElementById("circle-staff-actions");
   staff.hidden = !isRoomStaff;
   if (isRoomStaff) {
@@ -283,6 +283,7 @@ function handle(frame) {
       you = frame.you;
       setIdentity(frame.you);
       actions.joined(frame);
+      showMute(frame.you.muted_until, frame.you.mute_reason);
       showPinned(frame.room.pinned);
       showPinnedMessage(frame.room.pinned_message);
       showCircle(frame.circle);
@@ -308,7 +309,9 @@ function handle(frame) {
     case "pinned.message": showPinnedMessage(frame.message); break;
     case "circle": showCircle(frame); break;
     case "warning": showError("A moderator has warned you: " + frame.reason); break;
-    case "muted": showError(`A moderator muted you in this room until ${new Date(frame.until).toLocaleTimeString()}` + (frame.reason ? ": " + frame.reason : ".")); break;
+    case "muted": showMute(frame.until, frame.reason); break;
+    case "banned": showBan(frame.reason, frame.appeal); break;
+    case "worried_peer": showWorriedCard(root, frame); break;
     case "slow_mode": showError(frame.seconds ? `Slow mode is on: one message every ${frame.seconds} seconds.` : "Slow mode is off."); break;
     case "message.ack": onAck(frame); break;
     case "history": {
@@ -323,7 +326,6 @@ function handle(frame) {
     case "presence": onlineLabel.textContent = String(frame.online); break;
     case "identity": setIdentity(frame); break;
     case "report.ack": showError("Thank you. A moderator will look at that message."); break;
-    default: actions.handle(frame); break;
     case "error": {
       if (actions.handle(frame)) break; // about a message's edit, deletion or reaction
       showError(frame.detail);
@@ -336,6 +338,7 @@ function handle(frame) {
       }
       break;
     }
+    default: actions.handle(frame); break; // reactions, message.edit.ack, message.delete.ack
   }
 }
 
@@ -352,22 +355,7 @@ function showSupport(frame) {
   title.textContent = frame.for_other ? "Worried about someone?" : "You're not alone";
   const text = document.createElement("p");
   text.textContent = frame.message;
-  const list = document.createElement("ul");
-  for (const resource of frame.resources) {
-    const item = document.createElement("li");
-    const name = document.createElement("strong");
-    name.textContent = resource.name;
-    item.append(name, ": " + resource.contact);
-    if (resource.url && /^https:\/\//.test(resource.url)) {
-      const link = document.createElement("a");
-      link.href = resource.url;
-      link.rel = "noopener";
-      link.target = "_blank";
-      link.textContent = " (website)";
-      item.append(link);
-    }
-    list.append(item);
-  }
+  const list = resourceList(frame.resources);
   const close = button("Close", () => card.remove());
   card.append(title, text, list, close);
   root.prepend(card);
@@ -397,7 +385,11 @@ function connect() {
     onFrame: handle,
     onFinal: (code) => {
       if (code === CLOSE_NOT_LOGGED_IN) { location.href = "/accounts/login/?next=" + encodeURIComponent(location.pathname); return true; }
-      if (code === CLOSE_FORBIDDEN) { stateLabel.textContent = "you cannot join this room"; return true; }
+      if (code === CLOSE_FORBIDDEN) {
+        stateLabel.textContent = "you cannot join this room";
+        if (!document.getElementById("composer-note")?.textContent) restrictComposer("banned", "You cannot post in this room.");
+        return true;
+      }
       if (code === CLOSE_NO_SUCH_ROOM) { stateLabel.textContent = "this room does not exist"; return true; }
       return false;
     },

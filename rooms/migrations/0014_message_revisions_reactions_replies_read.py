@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rooms', '0011_message_tombstones_and_edits'),
+        ('rooms', '0013_merge_20261130_1400'),
     ]
 
     operations = [
