@@ -374,3 +374,15 @@ async def test_moderators_see_what_an_edit_replaced_and_what_a_deletion_took_awa
         ("edited", "first night on nights, anyone else awake?"),
         ("deleted", "oh drop dead, nights"),
     ]
+
+
+async def test_a_muted_member_cannot_edit_but_may_still_delete(pair, alice, room):
+    a, b = pair
+    await sync_to_async(Membership.objects.filter(user=alice, room=room).update)(
+        muted_until=timezone.now() + timedelta(minutes=10)
+    )
+    error = await edit(a, 1, "new words while muted")
+    assert error["code"] == "muted" and error["seq"] == 1
+    await a.send_json_to({"type": "message.delete", "seq": 1})
+    await receive_until(a, "message.delete.ack")
+    assert (await receive_until(b, "message.updated"))["message"]["deleted"] is True
