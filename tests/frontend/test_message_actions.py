@@ -196,3 +196,21 @@ async def test_a_second_tab_of_the_author_offers_edit_and_delete_on_a_message_se
     sent = message(second, "sent from my laptop tab")
     await expect(sent.get_by_role("button", name="Edit")).to_have_count(1)
     await expect(sent.get_by_role("button", name="Delete")).to_have_count(1)
+
+
+async def test_the_dashboard_shows_moderators_what_an_edit_replaced(browser, chat_server):
+    amara = await logged_in_page(browser, chat_server, "amara")
+    await open_room(amara, chat_server, "burnout")
+    await send(amara, "oh drop dead, nights")  # a rule flags it for moderators
+    await message(amara, "drop dead").get_by_role("button", name="Edit").click()
+    await amara.fill("#messages .edit-form textarea", "oh, nights")
+    await amara.press("#messages .edit-form textarea", "Enter")
+    await expect(message(amara, "oh, nights").locator(".edited")).to_have_count(1)
+
+    moderator = await logged_in_page(browser, chat_server, "mod_lee")
+    await moderator.goto(f"{chat_server.http}/moderation/")
+    flag = moderator.locator("#flags li").first
+    await expect(flag.locator(".flagged")).to_contain_text("oh, nights")
+    await expect(flag.locator(".revision")).to_have_text(
+        ["Edited by its author.", "Before an edit: oh drop dead, nights"]
+    )
