@@ -262,6 +262,8 @@ CHAT_CHANGES_WINDOW_SECONDS = env_int("CHAT_CHANGES_WINDOW_SECONDS", 7 * 24 * 36
 CHAT_PRESENCE_THROTTLE_SECONDS = env_float("CHAT_PRESENCE_THROTTLE_SECONDS", 1.0)
 CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
 CHAT_REPORT_REASON_MAX_CHARS = 500
+# A member may edit their own message for this long after sending it (deleting has no limit).
+CHAT_EDIT_WINDOW_SECONDS = env_int("CHAT_EDIT_WINDOW_SECONDS", 15 * 60)
 # Revealing who is behind an alias needs a second moderator's approval, except for escalations at or
 # above this level (0: always needs a second moderator).
 REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL = env_int("REVEAL_WITHOUT_SECOND_APPROVAL_LEVEL", 3)

@@ -20,6 +20,10 @@ MUTED = "muted"  # the member is muted in this room for now
 ROOM_CLOSED = "room_closed"  # the room is not open for posting
 NOT_FOUND = "not_found"  # the frame names a message that does not exist in this room
 NOT_YOUR_TURN = "not_your_turn"  # a sharing circle is running and someone else holds the turn
+# Editing, deleting or reacting to one's own or others' messages (rooms/edits.py, rooms/reactions.py).
+EDIT_WINDOW_CLOSED = "edit_window_closed"  # an edit after CHAT_EDIT_WINDOW_SECONDS
+MESSAGE_DELETED = "message_deleted"  # the message was deleted: it cannot be edited, reacted or replied to
+MESSAGE_HELD = "message_held"  # the message waits for a moderator: it cannot be edited or reacted to
 # HTTP only, with status 401: the endpoint needs a signed-in user (a socket is closed with 4401 instead).
 NOT_LOGGED_IN = "not_logged_in"
 ERROR_CODES = (
@@ -31,6 +35,9 @@ ERROR_CODES = (
     ROOM_CLOSED,
     NOT_FOUND,
     NOT_YOUR_TURN,
+    EDIT_WINDOW_CLOSED,
+    MESSAGE_DELETED,
+    MESSAGE_HELD,
     NOT_LOGGED_IN,
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 
-from django.db.models import BigIntegerField, Q, Subquery
+from django.db.models import BigIntegerField, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from core.events import publish_on_commit
@@ -36,7 +36,8 @@ CONTEXT_PREFETCH_BATCH = 200
 
 
 def _earlier_visible(room_id: int, seq: int):
-    return Message.objects.filter(room_id=room_id, seq__lt=seq, state=MessageState.VISIBLE)
+    # With the messages replies quote: a reply in the context needs no query of its own.
+    return Message.objects.filter(room_id=room_id, seq__lt=seq, state=MessageState.VISIBLE).select_related("reply_to")
 
 
 def message_context(message: Message) -> list[dict]:
@@ -72,7 +73,8 @@ def prefetch_message_context(messages) -> None:
         windows = Q()
         for room_id, seq in places[start : start + CONTEXT_PREFETCH_BATCH]:
             windows |= _context_window(room_id, seq)
-        found.update((row.pk, row) for row in Message.objects.filter(windows, state=MessageState.VISIBLE))
+        rows = Message.objects.filter(windows, state=MessageState.VISIBLE).select_related("reply_to")
+        found.update((row.pk, row) for row in rows)
     rows_by_room: dict[int, list[Message]] = defaultdict(list)
     for row in sorted(found.values(), key=lambda row: row.seq):
         rows_by_room[row.room_id].append(row)
@@ -100,6 +102,13 @@ def _room_payload(room: Room) -> dict:
 def _message_for_moderators(message: Message) -> dict:
     payload = protocol.message_payload(message)
     payload["state"] = message.state
+    if message.edited_at is not None or message.deleted_at is not None:
+        # What the author edited away or deleted stays visible to moderators (never to members): the words
+        # a flag or an escalation was raised on. A query only for such messages.
+        payload["revisions"] = [
+            {"kind": revision.kind, "body": revision.body, "replaced_at": revision.replaced_at.isoformat()}
+            for revision in message.revisions.all()
+        ]
     return payload
 
 
@@ -154,16 +163,19 @@ def queue_snapshot() -> dict:
     and open flags (oldest first)."""
     escalations = list(
         Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
-        .select_related("message__author", "room", "owner")
+        .select_related("message__author", "message__reply_to", "room", "owner")
         .order_by("-level", "created_at")
     )
     flags = list(
         Flag.objects.filter(status=FlagStatus.OPEN)
-        .select_related("message__author", "room")
+        .select_related("message__author", "message__reply_to", "room")
         .prefetch_related("message__reports")
         .order_by("created_at")
     )
-    prefetch_message_context([item.message for item in (*escalations, *flags)])
+    messages = [item.message for item in (*escalations, *flags)]
+    prefetch_message_context(messages)
+    # The earlier bodies of edited or deleted messages, in one query when there are any.
+    prefetch_related_objects([m for m in messages if m.edited_at or m.deleted_at], "revisions")
     return {
         "type": "queue.snapshot",
         "escalations": [escalation_payload(e) for e in escalations],

@@ -1,7 +1,8 @@
 """Retention: messages older than MESSAGE_RETENTION_DAYS become tombstones, run by the worker (worker.tick).
 
 A purged message keeps its row, seq and author snapshot (alias or name, role, time) and loses its text:
-``body`` and ``client_id`` are cleared and ``deleted_at`` is set, as when a message is deleted. Keeping the
+``body`` and ``client_id`` are cleared and ``deleted_at`` is set, as when a message is deleted; the earlier
+bodies its edits replaced or its author's deletion took away (MessageRevision) are deleted. Keeping the
 row keeps history gapless for clients that page by seq, and keeps the moderation records that point at it
 (resolved escalations, reviewed flags, the append-only audit log) whole.
 
@@ -24,7 +25,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from rooms.models import Message, MessageState, Room
+from rooms.models import Message, MessageRevision, MessageState, Room
 
 from .models import Escalation, EscalationStatus, Flag, FlagStatus
 from .payloads import CONTEXT_BEFORE, CONTEXT_PREFETCH_BATCH
@@ -78,7 +79,13 @@ def purge_expired_messages(now: datetime) -> int:
     cutoff = retention_cutoff(now)
     if cutoff is None:
         return 0
-    expired = Message.objects.filter(created_at__lt=cutoff, deleted_at__isnull=True)
+    # Not yet emptied, or emptied by its author but still holding the words edits and deletions kept for
+    # moderators (MessageRevision): those expire with their message.
+    expired = (
+        Message.objects.filter(created_at__lt=cutoff)
+        .filter(Q(deleted_at__isnull=True) | Q(revisions__isnull=False))
+        .distinct()
+    )
     if not expired.exists():
         return 0
     expired = expired.exclude(pk__in=_still_needed())
@@ -94,7 +101,8 @@ def purge_expired_messages(now: datetime) -> int:
             # A report may have opened a flag on one of them since _still_needed looked.
             flagged = Flag.objects.filter(status=FlagStatus.OPEN).values("message_id")
             emptied = Message.objects.filter(pk__in=batch).exclude(pk__in=flagged)
-            purged += emptied.update(body="", client_id=None, deleted_at=now)
+            MessageRevision.objects.filter(message__in=emptied).delete()
+            purged += emptied.filter(deleted_at__isnull=True).update(body="", client_id=None, deleted_at=now)
     if purged:
         logger.info("retention: %d message(s) older than %d days emptied", purged, settings.MESSAGE_RETENTION_DAYS)
     return purged

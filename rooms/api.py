@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import history, services, sessions
+from . import history, reads, services, sessions
 from .calendar import room_feed, user_feed
 from .http import error_response, not_logged_in_response
 from .models import CalendarToken, Membership, Room
@@ -17,10 +17,14 @@ from .protocol import BAD_REQUEST, FORBIDDEN, NOT_FOUND
 
 @require_GET
 async def room_list(request):
-    """List active rooms with how many people are online in each."""
+    """List active rooms with how many people are online in each, and for a signed-in member their unread count."""
     rooms = [room async for room in Room.objects.filter(is_active=True).order_by("title")]
     online = await presence.counts([room.pk for room in rooms])
     next_sessions = await sync_to_async(_next_sessions)(rooms)
+    user = await request.auser()
+    unread = (
+        await sync_to_async(reads.unread_counts)(user, [room.pk for room in rooms]) if user.is_authenticated else {}
+    )
     return JsonResponse(
         {
             "rooms": [
@@ -33,6 +37,8 @@ async def room_list(request):
                     "last_seq": room.last_seq,
                     "online": online[room.pk],
                     "next_session": next_sessions.get(room.pk),
+                    # Rooms the user never joined have no count (null), not zero.
+                    "unread": unread.get(room.pk),
                 }
                 for room in rooms
             ]

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from chatserver.consumers import ChatConsumer
 from core.events import bind_to_running_loop
 
-from . import circle, history, sanctions, services
+from . import circle, edits, history, reactions, reads, sanctions, services
 from .identity import identity_payload
 from .models import member_group
 from .presence import presence
@@ -20,12 +20,16 @@ from .protocol import (
     CLOSE_NO_SUCH_ROOM,
     RATE_LIMITED,
     CircleAction,
+    DeleteMessage,
+    EditMessage,
     FetchHistory,
+    MarkRead,
     Ping,
     ProtocolError,
     ReportMessage,
     SendMessage,
     SetIdentity,
+    SetReaction,
     encode,
     parse_frame,
 )
@@ -98,7 +102,7 @@ class RoomConsumer(ChatConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.membership is None:
             return  # closing: ignore anything that raced in
-        client_id = None
+        client_id = frame = None
         try:
             frame = parse_frame(text_data)  # binary frames (text_data None) are refused there
             if isinstance(frame, SendMessage):
@@ -118,8 +122,15 @@ class RoomConsumer(ChatConsumer):
                 await self.send_frame({"type": "pong"})
             elif isinstance(frame, CircleAction):
                 await database_sync_to_async(circle.do_circle)(self.membership.pk, frame.action, frame.alias)
+            elif isinstance(frame, (EditMessage, DeleteMessage, SetReaction)):
+                await self.change_message(frame)
+            elif isinstance(frame, MarkRead):
+                await database_sync_to_async(reads.do_mark_read)(self.membership.pk, frame.seq)
         except ProtocolError as error:
-            await self.send_frame(error.frame())
+            error_frame = error.frame()
+            if isinstance(frame, (EditMessage, DeleteMessage, SetReaction)):
+                error_frame["seq"] = frame.seq  # which message the refusal is about
+            await self.send_frame(error_frame)
         except Exception:
             # Never let one frame take the connection down. Nothing was acknowledged, so a client that
             # retries with the same client_id loses nothing and creates nothing twice.
@@ -144,7 +155,7 @@ class RoomConsumer(ChatConsumer):
             )
         try:
             result = await database_sync_to_async(services.do_send_message)(
-                self.membership.pk, frame.client_id, frame.body
+                self.membership.pk, frame.client_id, frame.body, frame.reply_to
             )
         except ProtocolError:
             await self.limiter.refund(self.user.pk, token)
@@ -156,6 +167,35 @@ class RoomConsumer(ChatConsumer):
         if support is not None:
             # Only to this socket: nobody else learns that this student was shown crisis resources.
             await self.send_frame(support)
+
+    async def change_message(self, frame: EditMessage | DeleteMessage | SetReaction) -> None:
+        """Edit or delete one's own message, or set a reaction; each answered to this socket."""
+        if isinstance(frame, EditMessage):
+            # An edit puts new words in the room: it counts against the same limit as a send.
+            token = await self.limiter.hit(self.user.pk)
+            if token is None:
+                raise ProtocolError(
+                    RATE_LIMITED,
+                    f"slow down: at most {self.limiter.limit} messages in {self.limiter.seconds:g} seconds",
+                )
+            try:
+                result = await database_sync_to_async(edits.do_edit_message)(self.membership.pk, frame.seq, frame.body)
+            except ProtocolError:
+                await self.limiter.refund(self.user.pk, token)
+                raise
+            await self.send_frame(result.ack_frame())
+            support = result.support()
+            if support is not None:
+                await self.send_frame(support)  # to this socket only, as after a send
+        elif isinstance(frame, DeleteMessage):
+            await database_sync_to_async(edits.do_delete_message)(self.membership.pk, frame.seq)
+            await self.send_frame({"type": "message.delete.ack", "seq": frame.seq})
+        else:
+            state, changed = await database_sync_to_async(reactions.do_set_reaction)(
+                self.membership.pk, frame.seq, frame.reaction, frame.on
+            )
+            if not changed:  # nothing published: answer this socket with what stands
+                await self.send_frame(state.frame(for_member=True))
 
     async def fetch_history(self, frame: FetchHistory) -> None:
         if frame.before_seq is not None:

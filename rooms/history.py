@@ -14,20 +14,35 @@ from django.utils import timezone
 from . import circle, protocol
 from .identity import identity_payload
 from .models import Membership, Message, MessageState, Room
+from .reactions import reactions_by_message
 from .sanctions import mute_payload
 
 
 def visible_to(room_id: int, viewer: Membership | None):
     """Messages a viewer may see: visible ones, plus the viewer's own held ones (marked held)."""
-    messages = Message.objects.filter(room_id=room_id)
+    # The quote of a reply is read with the message (no query per reply).
+    messages = Message.objects.filter(room_id=room_id).select_related("reply_to")
     if viewer is None:
         return messages.filter(state=MessageState.VISIBLE)
     return messages.filter(Q(state=MessageState.VISIBLE) | Q(state=MessageState.HELD, author=viewer))
 
 
-def _payloads(messages, viewer: Membership | None) -> list[dict]:
+def _payloads(messages, viewer: Membership | None, reactions: tuple[dict, dict] | None = None) -> list[dict]:
+    """Serialise messages for one viewer: reactions counted and the viewer's own marked, in one query (none when
+    ``reactions`` already holds them: reactions_by_message for these messages)."""
     viewer_id = viewer.pk if viewer is not None else None
-    return [protocol.message_payload(m, include_client_id=(m.author_id == viewer_id)) for m in messages]
+    if reactions is None:
+        reactions = reactions_by_message([m.pk for m in messages if m.deleted_at is None], viewer)
+    counts, mine = reactions
+    return [
+        protocol.message_payload(
+            m,
+            include_client_id=(m.author_id == viewer_id),
+            reactions=counts.get(m.pk),
+            my_reactions=mine.get(m.pk, []) if viewer is not None else None,
+        )
+        for m in messages
+    ]
 
 
 def messages_before(room_id: int, viewer: Membership | None, before_seq: int, limit: int) -> tuple[list[dict], bool]:
@@ -41,32 +56,51 @@ def messages_before(room_id: int, viewer: Membership | None, before_seq: int, li
 
 def messages_after(room_id: int, viewer: Membership | None, after_seq: int, limit: int) -> tuple[list[dict], bool]:
     """Return up to ``limit`` messages with seq > after_seq, oldest first, and whether newer ones exist."""
+    messages, has_more = _rows_after(room_id, viewer, after_seq, limit)
+    return _payloads(messages, viewer), has_more
+
+
+def _rows_after(room_id: int, viewer: Membership | None, after_seq: int, limit: int) -> tuple[list[Message], bool]:
     messages = list(visible_to(room_id, viewer).filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
-    has_more = len(messages) > limit
-    return _payloads(messages[:limit], viewer), has_more
+    return messages[:limit], len(messages) > limit
 
 
 def changes_before(room_id: int, viewer: Membership, up_to_seq: int) -> list[dict]:
-    """Return recent moderation changes to messages with seq <= up_to_seq, as frames to apply in order.
+    """Return recent changes to messages with seq <= up_to_seq, as frames to apply in order.
 
-    A reconnecting client already had those messages; a hide or an approval while it was away would
-    otherwise never reach it. Applying a change twice is harmless, so the window is generous.
+    A reconnecting client already had those messages; a hide, an approval, an edit, a deletion or a reaction
+    while it was away would otherwise never reach it. A message object replaces the one shown with its seq
+    (or is inserted in its place). Applying a change twice is harmless, so the window is generous.
     """
+    return _change_frames(_changed_rows(room_id, viewer, up_to_seq), viewer)
+
+
+def _changed_rows(room_id: int, viewer: Membership, up_to_seq: int) -> list[Message | dict]:
+    """The changed messages the viewer may see, and ``message.removed`` frames for the others, in seq order."""
     since = timezone.now() - timedelta(seconds=settings.CHAT_CHANGES_WINDOW_SECONDS)
-    changed = Message.objects.filter(room_id=room_id, seq__lte=up_to_seq, state_changed_at__gte=since).order_by("seq")
-    frames = []
-    for message in changed[: settings.CHAT_REPLAY_LIMIT]:
-        if message.state == MessageState.VISIBLE or message.author_id == viewer.pk:
-            frames.append(protocol.message_payload(message, include_client_id=message.author_id == viewer.pk))
-        else:
-            frames.append({"type": "message.removed", "seq": message.seq})
-    return frames
+    changed = (
+        Message.objects.filter(room_id=room_id, seq__lte=up_to_seq, state_changed_at__gte=since)
+        .select_related("reply_to")
+        .order_by("seq")
+    )
+    return [
+        message
+        if message.state == MessageState.VISIBLE or message.author_id == viewer.pk
+        else {"type": "message.removed", "seq": message.seq}
+        for message in changed[: settings.CHAT_REPLAY_LIMIT]
+    ]
+
+
+def _change_frames(rows: list[Message | dict], viewer: Membership, reactions=None) -> list[dict]:
+    shown = [row for row in rows if isinstance(row, Message)]
+    payloads = iter(_payloads(shown, viewer, reactions))
+    return [next(payloads) if isinstance(row, Message) else row for row in rows]
 
 
 def pinned_message_payload(room: Room) -> dict | None:
     """The room's pinned message as a protocol message object, or None (none pinned, or no longer visible)."""
     message = room.pinned_message
-    if message is None or message.state != MessageState.VISIBLE:
+    if message is None or message.state != MessageState.VISIBLE or message.deleted_at is not None:
         return None
     return protocol.message_payload(message)
 
@@ -78,7 +112,7 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
     joined the room's group, so no message falls between history and live frames), in one query with its
     pinned message and circle speaker.
     """
-    room = Room.objects.select_related("pinned_message", "circle_speaker__user").get(pk=membership.room_id)
+    room = Room.objects.select_related("pinned_message__reply_to", "circle_speaker__user").get(pk=membership.room_id)
     membership.room = room
     frame = {
         "type": "room.joined",
@@ -91,6 +125,7 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
             "slow_mode_seconds": room.slow_mode_seconds,
             "pinned": room.pinned_text,
             "pinned_message": pinned_message_payload(room),
+            "edit_window_seconds": settings.CHAT_EDIT_WINDOW_SECONDS,
         },
         "you": {**identity_payload(membership), "role": membership.user.role, **mute_payload(membership)},
         "circle": circle.circle_state(room),
@@ -104,9 +139,12 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
         )
     else:
         # has_more here means the replay was capped: page on with history.fetch after_seq.
-        frame["history"], frame["has_more"] = messages_after(
-            room.pk, membership, after_seq, settings.CHAT_REPLAY_LIMIT
-        )
+        missed, frame["has_more"] = _rows_after(room.pk, membership, after_seq, settings.CHAT_REPLAY_LIMIT)
+        changed = _changed_rows(room.pk, membership, after_seq)
+        # The reactions of both, in one query.
+        both = [m.pk for m in [*missed, *changed] if isinstance(m, Message) and m.deleted_at is None]
+        reactions = reactions_by_message(both, membership)
+        frame["history"] = _payloads(missed, membership, reactions)
         frame["capped"] = frame["has_more"]
-        frame["changes"] = changes_before(room.pk, membership, after_seq)
+        frame["changes"] = _change_frames(changed, membership, reactions)
     return frame

@@ -94,6 +94,9 @@ class Membership(models.Model):
     is_banned = models.BooleanField(default=False)
     ban_reason = models.TextField(blank=True, default="")
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The highest seq this member has seen in the room (the browser's ``read`` frame): unread counts in the
+    # directory are the visible messages by others above it. Only ever raised.
+    last_read_seq = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -130,6 +133,8 @@ class Message(models.Model):
     # its author deleted it or their account was deleted. An edited message keeps its seq.
     deleted_at = models.DateTimeField(null=True, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # The message this one replies to (shown as a short quote of it, as the room shows it now).
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["room", "seq"]
@@ -147,6 +152,44 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} in {self.room_id}"
+
+
+class MessageRevision(models.Model):
+    """A body a message no longer shows: the text before an edit, or at deletion. For moderators and the audit,
+    never sent to members (rooms/edits.py writes these; moderation payloads read them)."""
+
+    class Kind(models.TextChoices):
+        EDITED = "edited", "Replaced by an edit"
+        DELETED = "deleted", "Deleted by its author"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    body = models.TextField()
+    # When this body stopped being shown (the edit or the deletion), not when it was written.
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["message", "replaced_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} revision of {self.message}"
+
+
+class Reaction(models.Model):
+    """One member's supportive reaction to a message. Members see counts only, never who reacted."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "member", "kind"], name="one_reaction_of_a_kind_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.message_id}"
 
 
 class Report(models.Model):

@@ -10,7 +10,8 @@ What a deleted account leaves (docs/decisions.md, "Data rights"):
 - its memberships stay, detached (``Membership.user`` None): each message keeps its author and seq, so
   histories stay gapless and moderation records stay whole, but no row links an alias to the person or to
   their aliases in other rooms;
-- its messages become tombstones: body and client_id cleared, ``deleted_at`` set, a message posted under the
+- its messages become tombstones: body and client_id cleared (with the earlier bodies kept as MessageRevisions),
+  ``deleted_at`` set, a message posted under the
   name shown as DELETED_AUTHOR_NAME; ``state_changed_at`` moves so reconnecting clients are told;
 - RSVPs, the calendar token, sessions and failed log-in records go with the account row;
 - reports the person made stay (moderators' records) but point at a detached membership only.
@@ -34,7 +35,7 @@ from chatserver.models import Role, User
 
 from . import circle, protocol
 from .events import publish_room_frame
-from .models import CalendarToken, Membership, Message, RaisedHand, Report, Room, Rsvp
+from .models import CalendarToken, Membership, Message, MessageRevision, RaisedHand, Reaction, Report, Room, Rsvp
 from .protocol import BAD_REQUEST, FORBIDDEN, ProtocolError
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,39 @@ def _messages(user: User) -> list[dict]:
     ]
 
 
+def _message_revisions(user: User) -> list[dict]:
+    """The words the person's edits replaced and their deletions took from the room (kept for moderators)."""
+    revisions = (
+        MessageRevision.objects.filter(message__author__user=user)
+        .select_related("message__room")
+        .order_by("message__room__title", "message__seq", "replaced_at", "id")
+    )
+    return [
+        {
+            "room": {"slug": r.message.room.slug, "title": r.message.room.title},
+            "seq": r.message.seq,
+            "kind": r.kind,
+            "body": r.body,
+            "replaced_at": _iso(r.replaced_at),
+        }
+        for r in revisions
+    ]
+
+
+def _reactions(user: User) -> list[dict]:
+    """The person's own reactions: which message (room and seq) and which reaction; never who wrote the message."""
+    reactions = Reaction.objects.filter(member__user=user).select_related("message__room").order_by("created_at")
+    return [
+        {
+            "room": {"slug": r.message.room.slug, "title": r.message.room.title},
+            "seq": r.message.seq,
+            "reaction": r.kind,
+            "reacted_at": _iso(r.created_at),
+        }
+        for r in reactions
+    ]
+
+
 def _rsvps(user: User) -> list[dict]:
     rsvps = Rsvp.objects.filter(user=user).select_related("occurrence__series__room").order_by("occurrence__starts_at")
     return [
@@ -141,6 +175,8 @@ _sections: dict[str, ExportSection] = {
     "account": _account,
     "memberships": _memberships,
     "messages": _messages,
+    "message_revisions": _message_revisions,
+    "reactions": _reactions,
     "rsvps": _rsvps,
     "reports": _reports,
 }
@@ -202,6 +238,8 @@ def _tombstone_messages(user: User, now: datetime) -> int:
     mine.filter(author_anonymous=False).update(author_name=DELETED_AUTHOR_NAME)
     # Unpin: a pin would keep an empty message above the conversation.
     Room.objects.filter(pinned_message__in=mine).update(pinned_message=None)
+    # The words their edits replaced and their deletions took away were kept for moderators: they go too.
+    MessageRevision.objects.filter(message__in=mine).delete()
     # state_changed_at: a client reconnecting with after_seq is sent the tombstone among the changes it missed.
     return mine.update(body="", client_id=None, deleted_at=now, state_changed_at=now)
 

@@ -20,8 +20,11 @@ from core.errors import (  # noqa: F401  (re-exported: rooms.protocol has always
     CLOSE_NO_SUCH_ROOM,
     CLOSE_NOT_LOGGED_IN,
     CLOSE_TOO_MANY_SOCKETS,
+    EDIT_WINDOW_CLOSED,
     ERROR_CODES,
     FORBIDDEN,
+    MESSAGE_DELETED,
+    MESSAGE_HELD,
     MUTED,
     NOT_FOUND,
     NOT_LOGGED_IN,
@@ -49,10 +52,43 @@ MAX_JSON_DEPTH = 8
 ProtocolError = ApiError
 
 
+# The supportive reactions, by the name the protocol uses, with what the browser shows. A small fixed set on
+# purpose: support, not judgement (no thumbs down, no laughter that could read as mockery).
+REACTIONS = {"heart": "❤️", "hug": "🤗", "pray": "🙏", "strong": "💪", "me_too": "me too"}
+
+# How much of a replied-to message its quote carries.
+REPLY_SNIPPET_CHARS = 140
+
+
 @dataclass(frozen=True)
 class SendMessage:
     client_id: str
     body: str
+    # The seq of the message this one replies to, if any.
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    seq: int
+    body: str
+
+
+@dataclass(frozen=True)
+class DeleteMessage:
+    seq: int
+
+
+@dataclass(frozen=True)
+class SetReaction:
+    seq: int
+    reaction: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class MarkRead:
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -84,7 +120,18 @@ class CircleAction:
     alias: str | None = None
 
 
-ClientFrame = SendMessage | SetIdentity | FetchHistory | ReportMessage | Ping | CircleAction
+ClientFrame = (
+    SendMessage
+    | SetIdentity
+    | FetchHistory
+    | ReportMessage
+    | Ping
+    | CircleAction
+    | EditMessage
+    | DeleteMessage
+    | SetReaction
+    | MarkRead
+)
 
 
 def typed_field(data: dict, name: str, kind: type | tuple[type, ...], *, required: bool = True, client_id=None):
@@ -171,6 +218,16 @@ def client_id_of(text: str | None) -> str | None:
     return _echoable_client_id(data) if kind == "message.send" else None
 
 
+def _message_body(data: dict, client_id: str | None) -> str:
+    """Return the frame's ``body``: a non-empty string within CHAT_MAX_MESSAGE_CHARS, or raise ProtocolError."""
+    body = typed_field(data, "body", str, client_id=client_id)
+    if len(body) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise ProtocolError(TOO_LONG, f"message longer than {settings.CHAT_MAX_MESSAGE_CHARS} characters", client_id)
+    if not body.strip():
+        raise ProtocolError(BAD_REQUEST, "message is empty", client_id)
+    return body
+
+
 def parse_frame(text: str | None) -> ClientFrame:
     """Return the typed frame for one WebSocket message, or raise ProtocolError.
 
@@ -182,14 +239,24 @@ def parse_frame(text: str | None) -> ClientFrame:
         client_id = typed_field(data, "client_id", str, client_id=_echoable_client_id(data))
         if not (1 <= len(client_id) <= CLIENT_ID_MAX_CHARS) or not client_id.isprintable():
             raise ProtocolError(BAD_REQUEST, f"client_id must be 1-{CLIENT_ID_MAX_CHARS} printable characters")
-        body = typed_field(data, "body", str, client_id=client_id)
-        if len(body) > settings.CHAT_MAX_MESSAGE_CHARS:
-            raise ProtocolError(
-                TOO_LONG, f"message longer than {settings.CHAT_MAX_MESSAGE_CHARS} characters", client_id
-            )
-        if not body.strip():
-            raise ProtocolError(BAD_REQUEST, "message is empty", client_id)
-        return SendMessage(client_id=client_id, body=body)
+        body = _message_body(data, client_id)
+        reply_to = typed_field(data, "reply_to", int, required=False, client_id=client_id)
+        if reply_to is not None and not (1 <= reply_to <= 2**62):
+            raise ProtocolError(BAD_REQUEST, "field 'reply_to' is out of range", client_id)
+        return SendMessage(client_id=client_id, body=body, reply_to=reply_to)
+    if kind == "message.edit":
+        seq = int_field(data, "seq", required=True)
+        return EditMessage(seq=seq, body=_message_body(data, None))
+    if kind == "message.delete":
+        return DeleteMessage(seq=int_field(data, "seq", required=True))
+    if kind == "reaction.set":
+        seq = int_field(data, "seq", required=True)
+        reaction = typed_field(data, "reaction", str)
+        if reaction not in REACTIONS:
+            raise ProtocolError(BAD_REQUEST, f"reaction must be one of {', '.join(REACTIONS)}")
+        return SetReaction(seq=seq, reaction=reaction, on=typed_field(data, "on", bool))
+    if kind == "read":
+        return MarkRead(seq=int_field(data, "seq", required=True, minimum=0))
     if kind == "identity.set":
         return SetIdentity(anonymous=typed_field(data, "anonymous", bool))
     if kind == "history.fetch":
@@ -219,13 +286,23 @@ def parse_frame(text: str | None) -> ClientFrame:
     raise ProtocolError(BAD_REQUEST, "unknown frame type")
 
 
-def message_payload(message, *, include_client_id: bool = False) -> dict[str, Any]:
+def message_payload(
+    message,
+    *,
+    include_client_id: bool = False,
+    reactions: dict[str, int] | None = None,
+    my_reactions: list[str] | None = None,
+) -> dict[str, Any]:
     """Return the protocol object for a stored Message.
 
-    Precondition: the fields used are the author snapshot on the Message itself, never the
-    Membership or User, so nothing about an anonymous author can leak from here. ``client_id`` goes
-    only to the author (a client could pick client_ids that link its named and anonymous messages).
+    Precondition: the fields used are the author snapshot on the Message itself (and on the message it replies
+    to), never the Membership or User, so nothing about an anonymous author can leak from here. ``client_id``
+    and ``mine`` go only to the author (a client could pick client_ids that link its named and anonymous
+    messages). ``reactions`` are counts by kind; ``my_reactions`` the viewer's own, for a payload built for one
+    viewer (history), None in a broadcast. A reply's quote reads ``message.reply_to``: select it with the
+    message where many are serialised.
     """
+    deleted = message.deleted_at is not None
     payload = {
         "type": "message",
         "seq": message.seq,
@@ -235,9 +312,38 @@ def message_payload(message, *, include_client_id: bool = False) -> dict[str, An
             "anonymous": message.author_anonymous,
             "role": message.author_role,
         },
-        "body": message.body,
+        # A tombstone keeps its seq (history stays gapless) and loses its words.
+        "body": "" if deleted else message.body,
         "sent_at": message.created_at.isoformat(),
     }
     if message.state != "visible":
         payload["state"] = message.state
+    if include_client_id:
+        payload["mine"] = True
+    if deleted:
+        payload["deleted"] = True
+        return payload
+    if message.edited_at is not None:
+        payload["edited_at"] = message.edited_at.isoformat()
+    if message.reply_to_id is not None:
+        payload["reply_to"] = reply_quote(message.reply_to)
+    if reactions:
+        payload["reactions"] = reactions
+    if my_reactions is not None:
+        payload["my_reactions"] = my_reactions
     return payload
+
+
+def reply_quote(original) -> dict[str, Any]:
+    """Return how a reply shows the message it answers: its seq, author and the start of its words as the room
+    shows them now, or only ``unavailable`` once it is deleted, held or removed."""
+    if original.deleted_at is not None or original.state != "visible":
+        return {"seq": original.seq, "unavailable": True}
+    snippet = " ".join(original.body.split())
+    if len(snippet) > REPLY_SNIPPET_CHARS:
+        snippet = snippet[: REPLY_SNIPPET_CHARS - 1].rstrip() + "…"
+    return {
+        "seq": original.seq,
+        "author": {"name": original.author_name, "anonymous": original.author_anonymous, "role": original.author_role},
+        "snippet": snippet,
+    }

@@ -27,6 +27,7 @@ from .identity import shown_name
 from .models import AnonymityPolicy, Membership, Message, MessageState, Report, Room
 from .moderation_hooks import moderation
 from .protocol import FORBIDDEN, MUTED, NOT_FOUND, RATE_LIMITED, ROOM_CLOSED, ProtocolError
+from .replies import check_reply_target
 from .sanctions import is_muted
 
 logger = logging.getLogger(__name__)
@@ -208,11 +209,12 @@ def existing_send_result(membership_id: int, client_id: str) -> SendResult | Non
     return None if existing is None else _result_for_existing(existing)
 
 
-def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult:
+def do_send_message(membership_id: int, client_id: str, body: str, reply_to: int | None = None) -> SendResult:
     """Store a message and broadcast it after commit. Idempotent on (author, client_id).
 
     Precondition: ``body`` passed protocol validation (non-empty, within the length limit).
-    Raise ProtocolError when the member may not post.
+    ``reply_to`` is the seq of a message it answers (replies.check_reply_target). Raise ProtocolError when the
+    member may not post.
     """
     membership = Membership.objects.select_related("user", "room").get(pk=membership_id)
     existing = Message.objects.filter(author=membership, client_id=client_id).first()
@@ -221,6 +223,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
     check_can_send(membership, client_id)
     check_slow_mode(membership, client_id)
     circle.check_turn(membership, client_id)
+    original = None if reply_to is None else check_reply_target(membership, reply_to, client_id)
 
     recent = list(
         Message.objects.filter(author=membership)
@@ -275,6 +278,7 @@ def do_send_message(membership_id: int, client_id: str, body: str) -> SendResult
                 body=decision.text,
                 client_id=client_id,
                 state=state,
+                reply_to=original,
             )
             # The outbox: an escalation or flag commits with its message, or neither does.
             moderation().record_decision(message, decision)

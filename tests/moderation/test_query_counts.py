@@ -11,29 +11,34 @@ from django.utils import timezone
 
 from moderation import payloads
 from moderation.models import Escalation, Flag, FlagSource
-from rooms import services
+from rooms import edits, services
 from rooms.models import Message, MessageState, Report
 
 pytestmark = pytest.mark.django_db
 
 ITEMS = 6
-# Escalations, flags, the reports of the flagged messages, and the context of every item in one query.
-QUEUE_QUERIES = 4
+# Escalations, flags, the reports of the flagged messages, the context of every item in one query, and the earlier
+# bodies of the edited ones.
+QUEUE_QUERIES = 5
 LOGIN_QUERIES = 2  # the session and the user, for a signed-in request
 
 
 @pytest.fixture
 def queue(make_user, make_room):
     """ITEMS escalations and ITEMS flags (half of them from reports) spread over two rooms, each message with
-    earlier messages around it: some visible, some held or removed."""
+    earlier messages around it: some visible, some held or removed; in the first room each replies to its first
+    message, and the items there were edited (moderators see what the edits replaced)."""
     rooms = [make_room(slug="burnout"), make_room(slug="grief")]
     members = {room.pk: [services.do_join_room(make_user(), room) for _ in range(3)] for room in rooms}
     targets = []
     for number in range(2 * ITEMS + 8):
         room = rooms[number % 2]
         author = members[room.pk][number % 3]
-        result = services.do_send_message(author.pk, f"c{number}", f"ordinary message number {number}")
+        reply_to = 1 if number % 2 == 0 and number >= 2 else None
+        result = services.do_send_message(author.pk, f"c{number}", f"ordinary message number {number}", reply_to)
         message = Message.objects.get(room=room, seq=result.seq)
+        if number >= 8 and reply_to:
+            assert edits.do_edit_message(author.pk, message.seq, f"edited message number {number}").status == "edited"
         if number % 5 == 1:
             Message.objects.filter(pk=message.pk).update(state=MessageState.HELD)
         elif number % 7 == 3:
@@ -64,6 +69,11 @@ def test_queue_snapshot_query_count_is_pinned(queue, django_assert_max_num_queri
     assert len(snapshot["escalations"]) == ITEMS and len(snapshot["flags"]) == ITEMS
     assert all(item["context"] for item in snapshot["escalations"] + snapshot["flags"])
     assert any(flag["reports"] for flag in snapshot["flags"])
+    items = snapshot["escalations"] + snapshot["flags"]
+    edited = [item["message"] for item in items if "revisions" in item["message"]]
+    assert len(edited) == ITEMS and all(m["revisions"][0]["kind"] == "edited" for m in edited)
+    quotes = [m.get("reply_to") for item in items for m in (item["message"], *item["context"])]
+    assert sum(quote is not None for quote in quotes) > ITEMS
 
 
 def test_queue_over_http_query_count_is_pinned(queue, make_user, django_assert_max_num_queries):

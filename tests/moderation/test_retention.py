@@ -110,3 +110,22 @@ def test_a_negative_retention_stops_start_up_naming_the_setting():
     assert start(SECRET_KEY=GOOD_KEY, MESSAGE_RETENTION_DAYS="180").returncode == 0
     result = start(SECRET_KEY=GOOD_KEY, MESSAGE_RETENTION_DAYS="-1")
     assert result.returncode != 0 and "MESSAGE_RETENTION_DAYS" in result.stderr
+
+
+def test_the_words_edits_and_deletions_kept_for_moderators_expire_with_their_messages(old_room):
+    from rooms import edits
+    from rooms.models import MessageRevision
+
+    edited = services.do_send_message(old_room.pk, "e", "words I later changed").seq
+    deleted = services.do_send_message(old_room.pk, "d", "words I later took back").seq
+    assert edits.do_edit_message(old_room.pk, edited, "changed words").status == "edited"
+    edits.do_delete_message(old_room.pk, deleted)
+    # An earlier edit of a message moderators still read beside the open escalation (seq 10's context).
+    MessageRevision.objects.create(message=Message.objects.get(seq=7), kind="edited", body="spared words")
+    Message.objects.filter(seq__in=[edited, deleted]).update(created_at=timezone.now() - timedelta(days=40))
+
+    worker.tick(timezone.now())
+
+    left = set(MessageRevision.objects.values_list("message__seq", "body"))
+    assert left == {(7, "spared words")}
+    assert bodies()[edited] == "" and bodies()[deleted] == ""

@@ -12,11 +12,16 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from rooms.models import Membership
+from rooms.protocol import REACTIONS
 from tests.conftest import frames_within, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FORBIDDEN_KEYS = {"user", "user_id", "username", "email", "first_name", "last_name", "real_name", "membership", "id"}
+
+
+# Integers that are counts or positions, not ids: reaction counts are keyed by the reaction's name.
+COUNT_KEYS = {"seq", "last_seq", "online", "protocol", "unread", *REACTIONS}
 
 
 def walk(value, path="$"):
@@ -43,7 +48,7 @@ def assert_reveals_nothing(documents, secrets, forbidden_numbers):
             continue
         for path, key, value in walk(document):
             assert key not in FORBIDDEN_KEYS, f"{name} has an identifying key {key!r} at {path}"
-            if type(value) is int and key not in {"seq", "last_seq", "online", "protocol"}:
+            if type(value) is int and key not in COUNT_KEYS:
                 assert value not in forbidden_numbers, f"{name} carries an id-like number at {path}.{key}"
 
 
@@ -101,14 +106,38 @@ async def test_observer_learns_nothing_about_an_anonymous_author(make_user, make
             )
             await receive_until(author_socket, "message.ack")
         await author_socket.send_json_to({"type": "message.report", "seq": 1, "reason": "test"})
+        # Edits, deletions, replies, reactions and read markers must not give the author away either.
+        await author_socket.send_json_to({"type": "message.edit", "seq": 1, "body": "hi 0, edited"})
+        await receive_until(author_socket, "message.edit.ack")
+        await author_socket.send_json_to({"type": "message.delete", "seq": 3})
+        await receive_until(author_socket, "message.delete.ack")
+        await author_socket.send_json_to(
+            {"type": "message.send", "client_id": "zq-3", "body": "replying to myself", "reply_to": 2}
+        )
+        await receive_until(author_socket, "message.ack")
+        await author_socket.send_json_to({"type": "reaction.set", "seq": 2, "reaction": "hug", "on": True})
+        await receive_until(author_socket, "reactions")
+        await author_socket.send_json_to({"type": "read", "seq": 4})
 
     seen = await collect_observer_view(observer, room, connect, actions)
     messages = [m for _, doc in seen if isinstance(doc, dict) for _, k, m in walk(doc) if k == "author"]
     assert messages and all(
         author_obj == {"name": alias, "anonymous": True, "role": "student"} for author_obj in messages
     )
+    # Positive checks: the observer did receive the new frames and fields this walk is about.
+    types = {doc.get("type") for _, doc in seen if isinstance(doc, dict)}
+    assert {"message.updated", "reactions"} <= types
+    keys = {k for _, doc in seen if isinstance(doc, dict) for _, k, _v in walk(doc)}
+    assert {"reply_to", "edited_at", "deleted", "reactions", "my_reactions"} <= keys
+    # Counts only: who reacted is never shown, and nothing marks the author's messages as "mine" to others.
+    for _, doc in seen:
+        if isinstance(doc, dict):
+            for _path, key, value in walk(doc):
+                assert key != "mine" or not value, "the observer was told a message is theirs"
+                if key == "my_reactions":
+                    assert value == [], "the observer was shown someone else's reactions as theirs"
     assert_reveals_nothing(
-        seen, identifiers(author, membership) | {"zq-0", "zq-1", "zq-2"}, {author.pk, membership.pk}
+        seen, identifiers(author, membership) | {"zq-0", "zq-1", "zq-2", "zq-3"}, {author.pk, membership.pk}
     )
 
 

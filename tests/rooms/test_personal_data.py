@@ -347,3 +347,30 @@ def test_deleting_a_student_in_the_admin_erases_them_as_the_privacy_page_does(sc
     assert not User.objects.filter(pk=scene.ana.pk).exists()
     assert Message.objects.get(room=scene.wards, seq=1).author_name == DELETED_AUTHOR_NAME
     assert not Message.objects.filter(author__in=[scene.ana_grief, scene.ana_wards]).exclude(body="").exists()
+
+
+def test_her_edits_deletions_and_reactions_are_in_her_export_and_their_kept_words_go_with_her_account(scene):
+    from rooms import edits, reactions
+    from rooms.models import MessageRevision, Reaction
+
+    edited = services.do_send_message(scene.ana_grief.pk, "e1", "I miss her a lot")
+    deleted = services.do_send_message(scene.ana_grief.pk, "d1", "something I wish I had not said")
+    assert edits.do_edit_message(scene.ana_grief.pk, edited.seq, "I miss her so much").status == "edited"
+    edits.do_delete_message(scene.ana_grief.pk, deleted.seq)
+    reactions.do_set_reaction(scene.ana_grief.pk, scene.ben_message_seq, "hug", True)
+    reactions.do_set_reaction(scene.ben_grief.pk, edited.seq, "heart", True)
+
+    data = export_personal_data(scene.ana)
+    assert [(r["seq"], r["kind"], r["body"]) for r in data["message_revisions"]] == [
+        (edited.seq, "edited", "I miss her a lot"),
+        (deleted.seq, "deleted", "something I wish I had not said"),
+    ]
+    # Her own reactions; never who reacted to her messages.
+    assert [(r["room"]["slug"], r["seq"], r["reaction"]) for r in data["reactions"]] == [
+        ("grief", scene.ben_message_seq, "hug")
+    ]
+
+    do_delete_account(scene.ana)
+    assert not MessageRevision.objects.filter(message__seq__in=[edited.seq, deleted.seq]).exists()
+    # Reactions stay as counts: her detached membership names no one.
+    assert Reaction.objects.count() == 2

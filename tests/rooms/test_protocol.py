@@ -9,11 +9,15 @@ from hypothesis import strategies as st
 from rooms.protocol import (
     BAD_REQUEST,
     TOO_LONG,
+    DeleteMessage,
+    EditMessage,
     FetchHistory,
+    MarkRead,
     ProtocolError,
     ReportMessage,
     SendMessage,
     SetIdentity,
+    SetReaction,
     parse_frame,
 )
 
@@ -102,6 +106,17 @@ def test_report_reason_over_limit_is_too_long():
     assert error_code(json.dumps({"type": "message.report", "seq": 3, "reason": "x" * 501})) == TOO_LONG
 
 
+def test_change_frames_parse():
+    assert parse_frame('{"type": "message.edit", "seq": 3, "body": "fixed"}') == EditMessage(3, "fixed")
+    assert parse_frame('{"type": "message.delete", "seq": 3}') == DeleteMessage(3)
+    assert parse_frame('{"type": "reaction.set", "seq": 3, "reaction": "me_too", "on": true}') == SetReaction(
+        3, "me_too", True
+    )
+    assert parse_frame('{"type": "read", "seq": 0}') == MarkRead(0)
+    reply = parse_frame('{"type": "message.send", "client_id": "c", "body": "yes", "reply_to": 2}')
+    assert reply == SendMessage("c", "yes", reply_to=2)
+
+
 def test_other_frames_parse():
     assert parse_frame('{"type": "identity.set", "anonymous": false}') == SetIdentity(anonymous=False)
     assert parse_frame('{"type": "history.fetch", "before_seq": 9, "limit": 5}') == FetchHistory(9, None, 5)
@@ -119,7 +134,21 @@ def test_other_frames_parse():
             max_leaves=10,
         ).map(json.dumps),
         st.fixed_dictionaries(
-            {"type": st.sampled_from(["message.send", "identity.set", "history.fetch", "message.report", "ping"])},
+            {
+                "type": st.sampled_from(
+                    [
+                        "message.send",
+                        "identity.set",
+                        "history.fetch",
+                        "message.report",
+                        "ping",
+                        "message.edit",
+                        "message.delete",
+                        "reaction.set",
+                        "read",
+                    ]
+                )
+            },
             optional={
                 "client_id": st.one_of(st.text(max_size=80), st.integers(), st.none()),
                 "body": st.one_of(st.text(max_size=50), st.integers(), st.none()),
@@ -129,6 +158,9 @@ def test_other_frames_parse():
                 "limit": st.integers(),
                 "seq": st.integers(),
                 "reason": st.text(max_size=20),
+                "reply_to": st.one_of(st.integers(), st.text(max_size=3), st.booleans()),
+                "reaction": st.one_of(st.sampled_from(["heart", "hug", "me_too"]), st.text(max_size=8)),
+                "on": st.one_of(st.booleans(), st.integers()),
             },
         ).map(json.dumps),
     )

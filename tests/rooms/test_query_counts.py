@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from moderation.models import Escalation
-from rooms import history, services, sessions
+from rooms import edits, history, reactions, reads, services, sessions
 from rooms.models import Membership, Message, MessageState, RaisedHand, Room, Rsvp
 
 pytestmark = pytest.mark.django_db
@@ -23,19 +23,26 @@ PEOPLE = 6
 
 # --- join_snapshot (room.joined, sent on every connect) -------------------------------------------
 
-JOIN_QUERIES = 3  # the room (fresh, with its pinned message and circle speaker), raised hands, history
-REPLAY_QUERIES = 4  # the same, plus the moderation changes to messages the client already had
+# The room (fresh, with its pinned message and circle speaker), raised hands, history (with the messages its
+# replies quote), and the reactions of the history's messages (counts and the viewer's own, in one query).
+JOIN_QUERIES = 4
+# The same, plus the changes to messages the client already had (their reactions in one more query, when any).
+REPLAY_QUERIES = 5
 
 
 @pytest.fixture
 def busy_room(make_room, make_user):
     """A room with a pinned message, a sharing circle with a named speaker and PEOPLE named members' raised
-    hands, and 12 messages (2 held, 2 hidden by moderators since)."""
+    hands, and 12 messages (2 held, 2 hidden by moderators since; from the 2nd on each replies to the one before
+    and has reactions from every member)."""
     room = make_room(slug="busy")
     members = [services.do_join_room(make_user(), room) for _ in range(PEOPLE + 1)]
     speaker, hands = members[0], members[1:]
     for number in range(12):
-        services.do_send_message(hands[number % PEOPLE].pk, f"c{number}", f"message number {number}")
+        reply_to = number or None  # the seq of the message before
+        services.do_send_message(hands[number % PEOPLE].pk, f"c{number}", f"message number {number}", reply_to)
+        for member in members:
+            reactions.do_set_reaction(member.pk, number + 1, "heart", True)
     Message.objects.filter(room=room, seq__in=[3, 9]).update(state=MessageState.HELD)
     Message.objects.filter(room=room, seq__in=[2, 5]).update(
         state=MessageState.REMOVED, state_changed_at=timezone.now()
@@ -66,6 +73,10 @@ def test_join_snapshot_query_count_is_pinned(busy_room, make_user, django_assert
     with django_assert_max_num_queries(JOIN_QUERIES):
         frame = history.join_snapshot(membership, None, online=3)
     assert len(frame["history"]) == 8 and frame["room"]["pinned_message"]["seq"] == 4
+    assert all(m["reactions"] == {"heart": PEOPLE + 1} and m["my_reactions"] == [] for m in frame["history"])
+    quotes = [m["reply_to"] for m in frame["history"][1:]]
+    assert [q["seq"] for q in quotes] == [3, 5, 6, 7, 9, 10, 11]
+    assert [bool(q.get("unavailable")) for q in quotes] == [True, True, False, False, True, False, False]
     hands, speaker = frame["circle"]["hands"], frame["circle"]["speaker"]
     assert len(hands) == PEOPLE and all(name.startswith("First") for name in [*hands, speaker])
 
@@ -75,7 +86,19 @@ def test_join_snapshot_replay_query_count_is_pinned(busy_room, make_user, django
     with django_assert_max_num_queries(REPLAY_QUERIES):
         frame = history.join_snapshot(membership, 6, online=3)
     assert [m["seq"] for m in frame["history"]] == [7, 8, 10, 11, 12]
-    assert frame["changes"] == [{"type": "message.removed", "seq": 2}, {"type": "message.removed", "seq": 5}]
+    # Hidden ones go; the reacted-to ones come again with their reactions.
+    changes = [(c["type"], c["seq"], c.get("reactions")) for c in frame["changes"]]
+    heart = {"heart": PEOPLE + 1}
+    removed = ("message.removed", None)
+    assert [(kind, reactions) for kind, _seq, reactions in changes] == [
+        ("message", heart),
+        removed,
+        removed,
+        ("message", heart),
+        removed,
+        ("message", heart),
+    ]
+    assert [seq for _kind, seq, _reactions in changes] == [1, 2, 3, 4, 5, 6]
     assert len(frame["circle"]["hands"]) == PEOPLE
 
 
@@ -122,7 +145,8 @@ def test_room_list_query_count_is_pinned(directory, make_user, django_assert_max
     _facilitator, rooms = directory
     client = Client()
     client.force_login(make_user())
-    with django_assert_max_num_queries(LOGIN_QUERIES + ROOM_LIST_QUERIES):
+    # One more for a signed-in user: their unread counts (rooms.reads.unread_counts).
+    with django_assert_max_num_queries(LOGIN_QUERIES + ROOM_LIST_QUERIES + 1):
         listed = client.get("/api/rooms/").json()["rooms"]
     assert [r["slug"] for r in listed] == [room.slug for room in rooms]
     firsts = [sessions.upcoming(room, timezone.now(), limit=1) for room in rooms]
@@ -214,3 +238,40 @@ def test_a_resend_is_answered_from_one_query_after_the_membership(talkative, dja
     with django_assert_max_num_queries(2):
         result = services.do_send_message(talkative.pk, "a3", "earlier message 3 from the author")
     assert result.duplicate and result.seq == 7
+
+
+# --- changes to messages: edits, deletions, reactions, read markers ----------------------------------------
+
+# The membership (with user and room), the message, the author's recent messages and the rules' version stamp;
+# then the transaction: the message again under a lock, the revision, the update; savepoint and release.
+EDIT_QUERIES = 9
+# The membership; in the transaction: the message under a lock, the revision, the update, its reactions gone.
+DELETE_QUERIES = 7
+# The membership; in the transaction: the message under a lock, the reaction (a savepoint around its insert),
+# the counts, the message's change time.
+REACTION_QUERIES = 9
+READ_QUERIES = 1  # one UPDATE, whatever the room
+
+
+def test_edit_query_count_is_pinned(talkative, django_assert_max_num_queries):
+    with django_assert_max_num_queries(EDIT_QUERIES):
+        result = edits.do_edit_message(talkative.pk, 19, "earlier message 9 from the author, edited")
+    assert result.status == "edited"
+
+
+def test_delete_query_count_is_pinned(talkative, django_assert_max_num_queries):
+    with django_assert_max_num_queries(DELETE_QUERIES):
+        edits.do_delete_message(talkative.pk, 19)
+    assert Message.objects.get(seq=19, room=talkative.room).deleted_at is not None
+
+
+def test_reaction_query_count_is_pinned(talkative, django_assert_max_num_queries):
+    with django_assert_max_num_queries(REACTION_QUERIES):
+        state, changed = reactions.do_set_reaction(talkative.pk, 20, "hug", True)
+    assert changed and state.counts == {"hug": 1}
+
+
+def test_read_marker_query_count_is_pinned(talkative, django_assert_max_num_queries):
+    with django_assert_max_num_queries(READ_QUERIES):
+        reads.do_mark_read(talkative.pk, 15)
+    assert Membership.objects.get(pk=talkative.pk).last_read_seq == 15

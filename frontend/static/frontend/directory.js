@@ -7,11 +7,34 @@ async function refresh() {
     for (const room of rooms) {
       const cell = document.querySelector(`[data-online-for="${CSS.escape(room.slug)}"]`);
       if (cell) cell.textContent = String(room.online);
+      showUnread(room);
     }
   } catch (_) {
     // Offline: keep the last numbers.
   }
 }
+// The unread badge's style lives with the room page's message styles.
+const styles = document.createElement("link");
+styles.rel = "stylesheet";
+styles.href = new URL("./message_actions.css", import.meta.url).href;
+document.head.append(styles);
+
+// The messages by others since the student last read the room (null: a room they never joined).
+function showUnread(room) {
+  const link = document.querySelector(`#room-list a[href="/rooms/${CSS.escape(room.slug)}/"]`);
+  if (!link) return;
+  let badge = link.parentElement.querySelector(".unread-badge");
+  if (!room.unread) { badge?.remove(); return; }
+  if (!badge) {
+    badge = document.createElement("span");
+    badge.className = "unread-badge";
+    link.after(badge);
+  }
+  const shown = room.unread > 99 ? "99+" : String(room.unread);
+  badge.textContent = shown;
+  badge.setAttribute("aria-label", `${shown} unread ${room.unread === 1 ? "message" : "messages"}`);
+}
+
 refresh();
 setInterval(refresh, 15000);
 

@@ -182,6 +182,13 @@ function messageBlock(item) {
   };
   for (const m of item.context) block.append(line("context", m));
   block.append(line("flagged", item.message));
+  // What its author edited away or deleted: moderators keep the words the flag or escalation was raised on.
+  if (item.message.deleted) block.append(el("p", "revision", "Deleted by its author."));
+  else if (item.message.edited_at) block.append(el("p", "revision", "Edited by its author."));
+  for (const revision of item.message.revisions || []) {
+    const label = revision.kind === "deleted" ? "When deleted it said" : "Before an edit";
+    block.append(el("p", "revision", `${label}: ${revision.body}`));
+  }
   return block;
 }
 

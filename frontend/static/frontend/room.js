@@ -6,6 +6,8 @@ import { sendJson } from "./api.js";
 import { nameWithBadge } from "./badge.js";
 import { restrictComposer, showBan, showMute } from "./composer_state.js";
 import { button } from "./dom.js";
+import { createMessageActions } from "./message_actions.js";
+import { createNotifications } from "./notifications.js";
 import { CLOSE_FORBIDDEN, CLOSE_NOT_LOGGED_IN, CLOSE_NO_SUCH_ROOM, reconnectingSocket, reconnectingText } from "./socket.js";
 import { resourceList, showWorriedCard } from "./support_card.js";
 import { createTimeline } from "./timeline.js";
@@ -43,6 +45,12 @@ let socket = null; // the reconnecting socket (socket.js), from connect()
 let you = null;
 let roomInfo = null;
 let joinedWithAfterSeq = false;
+// Reactions, replies, edits and deletions (message_actions.js); unread counts, notifications and mentions
+// (notifications.js). Both are driven from the hooks below.
+const actions = createMessageActions({ send, form, input, showError, liFor: (seq) => bySeq.get(seq) });
+// Another tab of ours sent it, or history said "mine": label it "you" where it is shown.
+actions.onOwnSeq((seq) => { ownSeqs.add(seq); const li = bySeq.get(seq); if (li) markAsMine(li); });
+const notifications = createNotifications({ send, root, input, actions, roomTitle: document.title, lastShownSeq: () => lastSeq });
 
 function showError(text) {
   errorBox.textContent = text;
@@ -99,8 +107,19 @@ function renderMessage(message) {
   body.className = "body";
   body.textContent = message.body;
   li.append(head, body);
-  if (message.client_id || ownSeqs.has(message.seq)) markAsMine(li);
+  actions.decorate(li, message); // may learn from message.mine that it is ours
+  if (message.client_id || ownSeqs.has(message.seq) || actions.isMine(message.seq)) markAsMine(li);
   return li;
+}
+
+// A message we may already show, changed (edited, deleted, reactions, approved): replace it in place.
+function upsertMessage(message) {
+  const old = bySeq.get(message.seq);
+  if (!old) { insertNewer([message]); return; }
+  const li = renderMessage(message);
+  old.replaceWith(li);
+  bySeq.set(message.seq, li);
+  if (message.deleted && message.seq === pinnedSeq) showPinnedMessage(null);
 }
 
 // Show a message in seq order; return its new <li>, or null if it was already shown.
@@ -126,6 +145,7 @@ function insertMessage(message) {
     settle(message.client_id);
   }
   if (lastSeq === null || message.seq > lastSeq) lastSeq = message.seq;
+  notifications.arrived(message);
   return li;
 }
 
@@ -213,12 +233,13 @@ async function roomTool(body) {
 function removeMessage(seq) {
   const li = bySeq.get(seq);
   if (li) { li.remove(); bySeq.delete(seq); timeline.refreshDays(); }
+  actions.forget(seq);
   if (seq === pinnedSeq) showPinnedMessage(null);
 }
 
 function saveOutbox() {
   try {
-    const unsent = [...pending].map(([clientId, entry]) => [clientId, entry.body]);
+    const unsent = [...pending].map(([clientId, entry]) => [clientId, entry.body, entry.replyTo]);
     if (unsent.length) sessionStorage.setItem(outboxKey, JSON.stringify(unsent));
     else sessionStorage.removeItem(outboxKey);
   } catch { /* storage full or disabled: the in-page copy still resends on reconnect */ }
@@ -229,7 +250,9 @@ function restoreOutbox() {
   try { unsent = JSON.parse(sessionStorage.getItem(outboxKey) || "[]"); } catch { unsent = []; }
   if (!Array.isArray(unsent)) return;
   for (const item of unsent) {
-    if (Array.isArray(item) && typeof item[0] === "string" && typeof item[1] === "string") addPending(item[0], item[1]);
+    if (Array.isArray(item) && typeof item[0] === "string" && typeof item[1] === "string") {
+      addPending(item[0], item[1], Number.isInteger(item[2]) ? item[2] : null);
+    }
   }
 }
 
@@ -239,7 +262,7 @@ function settle(clientId) {
   saveOutbox();
 }
 
-function addPending(clientId, body) {
+function addPending(clientId, body, replyTo = null) {
   const li = document.createElement("li");
   li.className = "message pending";
   const head = document.createElement("div");
@@ -253,7 +276,7 @@ function addPending(clientId, body) {
   text.textContent = body;
   li.append(head, text);
   list.append(li);
-  pending.set(clientId, { body, li, status });
+  pending.set(clientId, { body, li, status, replyTo });
   saveOutbox();
 }
 
@@ -266,6 +289,7 @@ function onAck(ack) {
     settle(ack.client_id);
     return;
   }
+  actions.markMine(ack.seq);
   if (ack.status === "held") {
     entry.li.classList.add("held");
     entry.status.textContent = "shared with a moderator";
@@ -298,6 +322,7 @@ function handle(frame) {
       roomInfo = frame.room;
       you = frame.you;
       setIdentity(frame.you);
+      actions.joined(frame);
       showMute(frame.you.muted_until, frame.you.mute_reason);
       showPinned(frame.room.pinned);
       showPinnedMessage(frame.room.pinned_message);
@@ -312,15 +337,18 @@ function handle(frame) {
         timeline.opened(); // at the newest message, like every chat
       }
       // Hides and approvals of messages we already had, made while we were away.
-      for (const change of frame.changes || []) change.type === "message.removed" ? removeMessage(change.seq) : insertNewer([change]);
+      // Edits, deletions and reactions too: a message object replaces the one shown with its seq.
+      for (const change of frame.changes || []) change.type === "message.removed" ? removeMessage(change.seq) : upsertMessage(change);
       if (!wasReplay) loadOlder.hidden = !frame.has_more;
       // A capped replay: page forward until we are up to date.
       else if (frame.has_more) send({ type: "history.fetch", after_seq: lastSeq, limit: 100 });
       // Messages sent while offline go again with the same client_id: the server makes that idempotent.
-      for (const [clientId, entry] of pending) send({ type: "message.send", client_id: clientId, body: entry.body });
+      for (const [clientId, entry] of pending) send(sendFrame(clientId, entry.body, entry.replyTo));
+      notifications.joined(frame);
       break;
     }
     case "message": insertNewer([frame]); break;
+    case "message.updated": upsertMessage(frame.message); break;
     case "message.removed": removeMessage(frame.seq); break;
     case "pinned": showPinned(frame.text); break;
     case "pinned.message": showPinnedMessage(frame.message); break;
@@ -350,6 +378,7 @@ function handle(frame) {
     case "identity": setIdentity(frame); break;
     case "report.ack": showError("Thank you. A moderator will look at that message."); break;
     case "error": {
+      if (actions.handle(frame)) break; // about a message's edit, deletion or reaction
       showError(frame.detail);
       // A refused message stays on screen marked "not sent"; the text is not lost.
       const entry = frame.client_id && pending.get(frame.client_id);
@@ -360,6 +389,7 @@ function handle(frame) {
       }
       break;
     }
+    default: actions.handle(frame); break; // reactions, message.edit.ack, message.delete.ack
   }
 }
 
@@ -385,6 +415,12 @@ function showSupport(frame) {
 
 function send(frame) {
   socket?.send(frame);
+}
+
+function sendFrame(clientId, body, replyTo) {
+  const frame = { type: "message.send", client_id: clientId, body };
+  if (replyTo) frame.reply_to = replyTo;
+  return frame;
 }
 
 // Each (re)connect asks for what came after the last message shown; 4401, 4403 and 4404 are final here,
@@ -417,9 +453,10 @@ form.addEventListener("submit", (event) => {
   const body = input.value;
   if (!body.trim()) return;
   const clientId = crypto.randomUUID();
-  addPending(clientId, body);
+  const replyTo = actions.takeReply();
+  addPending(clientId, body, replyTo);
   timeline.sent();
-  send({ type: "message.send", client_id: clientId, body });
+  send(sendFrame(clientId, body, replyTo));
   input.value = "";
   input.focus();
 });
