@@ -53,7 +53,12 @@ async def capture(server):
             if await page.is_visible("#identity-choice"):
                 await page.click("#choose-alias")
         await say(maya, "Third night of call this week. I keep making small mistakes and I'm scared it'll show.")
+        # Jordan answers Maya's message as a reply, and hugs it (reactions show counts, never who).
+        first = jordan.locator("li.message", has_text="Third night of call").first
+        await first.get_by_role("button", name="Reply", exact=True).click()
         await say(jordan, "Same here. Nights on medicine wrecked me. You're not alone in this.")
+        await first.get_by_role("button", name="Add a reaction").click()
+        await first.get_by_role("button", name="hug: 0 reactions").click()
         await say(mentor, "That fear is so common in third year. Tiredness causes errors; it's not a verdict on you.")
         await say(maya, "Thank you. Honestly some nights I don't want to be here anymore.")
         await maya.wait_for_selector("#support-card")

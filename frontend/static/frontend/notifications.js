@@ -160,7 +160,6 @@ export function createNotifications({ send, root, input, actions, roomTitle, las
       .filter((name) => name.toLowerCase().startsWith(folded) || name.toLowerCase().split(/\s+/).some((w) => w.startsWith(folded)))
       .slice(0, 6);
     listbox.hidden = choices.length === 0;
-    input.setAttribute("aria-expanded", String(!listbox.hidden));
     active = 0;
     renderChoices();
   }
@@ -187,7 +186,6 @@ export function createNotifications({ send, root, input, actions, roomTitle, las
     input.setSelectionRange(at, at);
     choices = [];
     listbox.hidden = true;
-    input.setAttribute("aria-expanded", "false");
     input.focus();
   }
 
