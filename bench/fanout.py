@@ -342,6 +342,8 @@ class Load:
         self.phase: Phase | None = None
         self.readers: list[asyncio.Task] = []
         self.handshake_seconds: list[float] = []
+        # When any chat message last arrived (of any phase): settle() waits for the backlog to drain.
+        self.last_arrival = 0.0
 
     async def connect(self, room_sizes: list[int], sessions: list[str | None], concurrency: int = 64) -> float:
         """Connect members (room i gets room_sizes[i]); return handshakes per second."""
@@ -368,7 +370,7 @@ class Load:
                 parsed = parse(text)
                 if parsed is None:
                     continue
-                now = time.perf_counter()
+                now = self.last_arrival = time.perf_counter()
                 body, seq = parsed
                 tag = parse_tag(body)
                 phase = self.phase
@@ -386,6 +388,14 @@ class Load:
                 phase.delivered += 1
                 phase.latencies.append(now - phase.due[room][number])
                 phase.arrivals.append(now)
+
+    async def settle(self, quiet: float = 1.0, limit: float = 30.0) -> float:
+        """Wait until no message has arrived for ``quiet`` seconds (at most ``limit``), so that a phase's
+        backlog does not count against the next one; return the seconds waited."""
+        started = time.perf_counter()
+        while time.perf_counter() - max(self.last_arrival, started) < quiet and time.perf_counter() - started < limit:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        return time.perf_counter() - started
 
     async def close(self) -> None:
         for task in self.readers:
@@ -472,6 +482,7 @@ class Bench:
             await asyncio.sleep(0.05)
         phase.closed = True
         side_result = await side if side else None
+        settled = await self.load.settle()
         # Saturation counts after the first second (a quarter of a short phase): the queue has built up by then.
         window_start, window_end = start + (min(1.0, seconds / 4) if saturation else 0.0), start + seconds
         in_window = sum(1 for t in phase.arrivals if window_start <= t < window_end)
@@ -489,6 +500,8 @@ class Bench:
             "reordered": phase.reordered,
             # Within the send window plus the grace period, per second of sending.
             "deliveries_per_second": round(phase.delivered / seconds),
+            # How long the backlog took to drain after the grace period (before the next phase starts).
+            "settle_seconds": round(settled, 1),
             **summarise_latency(phase.latencies),
         }
         if saturation:
@@ -536,9 +549,40 @@ class Plan:
     storm_clients: int = 1000
     crisis_interval: float = 0.5
     grace: float = GRACE_SECONDS
+    # A directory: py-spy records each server process during the load nearest 2,000/s (collapsed stacks).
+    profile: str = ""
 
 
-async def fanout_scenarios(config: Config, client: Client, sessions: list[str | None], plan: Plan, moderator) -> dict:
+def start_profiler(plan: Plan, config: Config, servers: Servers | None) -> list[subprocess.Popen]:
+    """py-spy record on every server process of ``config`` for one phase (``--profile DIR``)."""
+    if not plan.profile or servers is None:
+        return []
+    Path(plan.profile).mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(process.pid),
+                "--duration",
+                str(int(plan.seconds)),
+                "--format",
+                "raw",
+                "--nonblocking",
+                "--output",
+                str(Path(plan.profile) / f"{config.name}-{index}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for index, process in enumerate(servers.processes)
+    ]
+
+
+async def fanout_scenarios(
+    config: Config, client: Client, sessions: list[str | None], plan: Plan, moderator, servers: Servers | None = None
+) -> dict:
     """Multi-room fan-out at each load, then an overload phase for saturation."""
     rooms = len(ROOMS)
     load = Load(client)
@@ -552,7 +596,10 @@ async def fanout_scenarios(config: Config, client: Client, sessions: list[str | 
     crisis_load = min(plan.loads, key=lambda rate: abs(rate - 2000))
     for rate in plan.loads:
         side = moderator if rate == crisis_load else None
+        profilers = start_profiler(plan, config, servers) if rate == crisis_load else []
         result = await bench.phase(rate, plan.seconds, side_task=side)
+        for profiler in profilers:
+            profiler.wait()
         results["loads"].append(result)
         print(f"  {config.name} {rate}/s: {short(result)}", flush=True)
     if plan.saturation_offered:
@@ -827,7 +874,7 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
         moderator = None
         if config.kind == "ours":
             moderator = crisis_side_task(client, students[-1], moderator_sessions[0], plan.crisis_interval, plan.grace)
-        result["fanout"] = await fanout_scenarios(config, client, students, plan, moderator)
+        result["fanout"] = await fanout_scenarios(config, client, students, plan, moderator, servers)
         if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
             result["big_room"] = await big_room_scenario(config, client, students, plan)
         if plan.full and config.name in {"raw", "tutorial-redis", "ours-production", "ours-production-uvicorn"}:
@@ -935,6 +982,7 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--members", type=int, default=22, help="members per room (9 rooms)")
     parser.add_argument("--idle-sockets", type=int, default=5000)
     parser.add_argument("--storm", type=int, default=1000)
+    parser.add_argument("--profile", default="", help="directory for py-spy profiles of the ~2,000/s phase")
     parser.add_argument("--label", default="", help="what this run measures (the history table shows labelled runs)")
     parser.add_argument("--output", default=str(RESULTS), help="directory for the JSON result")
     parser.add_argument("--no-report", action="store_true", help="do not regenerate docs/benchmarks.md")
@@ -948,6 +996,7 @@ def main(argv: list[str] | None = None) -> Path:
         idle_sockets=args.idle_sockets,
         storm_clients=args.storm,
         grace=args.grace,
+        profile=args.profile,
     )
     names = [n for n in args.only.split(",") if n] or (list(CONFIGS) if args.full else QUICK_CONFIGS)
     configs = [CONFIGS[n] for n in names]

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 
 from chatserver.consumers import ChatConsumer
 from core.events import bind_to_running_loop
+from core.fanout import fanout
 
 from . import circle, history, services
 from .identity import identity_payload
@@ -47,6 +48,8 @@ def _join(user, slug: str):
 
 class RoomConsumer(ChatConsumer):
     membership = None
+    # Room events held while this socket's own frames are being answered (see fanout_event); None: not holding.
+    _held_events: list | None = None
 
     async def connect(self):
         user = await self.accept_logged_in_user()
@@ -67,15 +70,18 @@ class RoomConsumer(ChatConsumer):
         self.membership = membership
         self.group = membership.room.group_name
         self.limiter = message_limiter()
-        # Join the group before reading history: a message committed in between arrives twice (clients
-        # drop the duplicate by seq) rather than not at all.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Join the room before reading history: a message committed in between arrives twice (clients
+        # drop the duplicate by seq) rather than not at all. Room events that come before room.joined is
+        # sent are held and follow it.
+        self._held_events = []
+        await fanout().join(self.group, self)
         await self.channel_layer.group_add(member_group(membership.pk), self.channel_name)
         online = await presence.join(membership.room_id, user.pk, self.channel_name)
         snapshot = await database_sync_to_async(history.join_snapshot)(membership, after_seq, online)
         await self.send(text_data=encode(snapshot))
         if after_seq_error is not None:
             await self.send_frame(after_seq_error.frame())
+        await self._release_room_events()
 
     def _after_seq_from_query(self) -> tuple[int | None, ProtocolError | None]:
         """Return after_seq from the URL, or an error to report after room.joined (which then has the latest)."""
@@ -91,9 +97,32 @@ class RoomConsumer(ChatConsumer):
         membership, self.membership = self.membership, None  # stops receive() at once; runs only once
         if membership is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await fanout().leave(self.group, self)
         await self.channel_layer.group_discard(member_group(membership.pk), self.channel_name)
         await presence.leave(membership.room_id, self.user.pk, self.channel_name)
+
+    async def websocket_receive(self, message):
+        """Answer the socket's frame before any room event that arrives meanwhile (the ack before the broadcast).
+
+        Channel-layer events wait while a consumer handles a frame; room events from core.fanout are held
+        the same way, so a sender still gets its message.ack before its own message, as before.
+        """
+        holding = self._held_events is None
+        if holding:
+            self._held_events = []
+        try:
+            await super().websocket_receive(message)
+        finally:
+            if holding:
+                await self._release_room_events()
+
+    async def _release_room_events(self) -> None:
+        """Send the held room events in order (events arriving meanwhile join the end), then stop holding."""
+        try:
+            while self._held_events:
+                await self.dispatch(self._held_events.pop(0))
+        finally:
+            self._held_events = None
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.membership is None:
@@ -171,8 +200,15 @@ class RoomConsumer(ChatConsumer):
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=encode(frame))
 
-    # Channel-layer events: each carries a frame serialised once for every recipient.
-    # After disconnect() (membership None) the socket is closing: events still queued for it are dropped.
+    async def fanout_event(self, event: dict) -> None:
+        """A room event from core.fanout: held while connecting or answering a frame, else handled at once."""
+        if self._held_events is not None:
+            self._held_events.append(event)
+            return
+        await self.dispatch(event)
+
+    # Room events (through core.fanout) and member events (channel layer): each carries a frame serialised
+    # once for every recipient. After disconnect() (membership None) the socket is closing: events are dropped.
     async def room_message(self, event):
         if self.membership is not None:
             await self.send(text_data=event["frame"])

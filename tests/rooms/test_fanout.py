@@ -1,0 +1,75 @@
+"""Room events go through core.fanout: one subscription per process per room, local delivery to its sockets.
+
+The consumer tests cover delivery within a room; these cover what the fan-out adds: the order a sender
+sees, a socket that left gets nothing (and is forgotten), and a publish from outside the server's event
+loop (a management command, the escalation worker) still reaches the room's sockets when Redis is on.
+"""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from core import fanout
+from rooms.models import room_group
+from tests.conftest import receive_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+async def room(make_room):
+    return await sync_to_async(make_room)(slug="burnout")
+
+
+@pytest.fixture
+async def alice(make_user):
+    return await sync_to_async(make_user)(username="alice", first_name="Alice", last_name="Avery")
+
+
+@pytest.fixture
+async def bob(make_user):
+    return await sync_to_async(make_user)(username="bob", first_name="Bob", last_name="Brown")
+
+
+async def test_sender_gets_its_ack_before_its_own_message(room, alice, connect):
+    a = await connect(alice, room.slug)
+    await a.receive_json_from()
+    for number in range(5):
+        await a.send_json_to({"type": "message.send", "client_id": f"m-{number}", "body": f"hello {number}"})
+    seen = []
+    while len([f for f in seen if f["type"] == "message"]) < 5:
+        frame = await a.receive_json_from(timeout=3)
+        if frame["type"] in ("message", "message.ack"):
+            seen.append(frame)
+    for number in range(1, 6):
+        kinds = [f["type"] for f in seen if f["seq"] == number]
+        assert kinds == ["message.ack", "message"], f"seq {number}: {kinds}"
+
+
+async def test_a_socket_that_left_gets_nothing_and_is_forgotten(room, alice, bob, connect):
+    a = await connect(alice, room.slug)
+    await a.receive_json_from()
+    b = await connect(bob, room.slug)
+    await b.receive_json_from()
+    group = room_group(room.pk)
+    assert len(fanout.fanout().members[group]) == 2
+    await b.disconnect()
+    assert len(fanout.fanout().members[group]) == 1, "the closed socket is no longer a receiver"
+    await a.send_json_to({"type": "message.send", "client_id": "m-1", "body": "still here?"})
+    assert (await receive_until(a, "message"))["body"] == "still here?"
+    await a.disconnect()
+    assert group not in fanout.fanout().members, "an empty room is dropped (and unsubscribed)"
+
+
+@pytest.mark.skipif(
+    not settings.REDIS_URL, reason="a publish from outside the event loop needs Redis to reach sockets"
+)
+async def test_a_publish_from_outside_the_event_loop_reaches_the_room(room, alice, connect):
+    a = await connect(alice, room.slug)
+    await a.receive_json_from()
+    frame = '{"type":"slow_mode","seconds":30}'
+    # As a management command or the worker would: no event loop of the server's, another thread.
+    await asyncio.to_thread(fanout.publish_from_sync, room_group(room.pk), {"type": "room.frame", "frame": frame})
+    assert await receive_until(a, "slow_mode") == {"type": "slow_mode", "seconds": 30}
