@@ -441,9 +441,12 @@ def summarise_latency(values) -> dict:
 class Bench:
     """Runs phases on one set of connected members."""
 
-    def __init__(self, client: Client, load: Load, senders: list, grace: float = GRACE_SECONDS):
+    def __init__(self, client: Client, load: Load, senders: list, grace: float = GRACE_SECONDS, cpu=None):
         self.client = client
         self.grace = grace
+        # Seconds of CPU the servers have used so far: per-phase CPU cost, which contention on a shared
+        # machine distorts far less than latency.
+        self.cpu = cpu
         self.load = load
         self.senders = senders  # one socket per room, sending; also a member
         self.next_phase = 1
@@ -465,6 +468,7 @@ class Bench:
         per_room = messages_per_second / len(self.senders)
         sent = [0] * len(self.senders)
         start = time.perf_counter() + 0.2
+        cpu_before = self.cpu() if self.cpu else None
         self.load.phase = phase
         side = asyncio.create_task(side_task(start, seconds)) if side_task else None
         await asyncio.gather(
@@ -481,6 +485,7 @@ class Bench:
         while phase.delivered < phase.expected and time.perf_counter() < deadline:  # noqa: ASYNC110 (poll)
             await asyncio.sleep(0.05)
         phase.closed = True
+        cpu_used = self.cpu() - cpu_before if self.cpu else None
         side_result = await side if side else None
         settled = await self.load.settle()
         # Saturation counts after the first second (a quarter of a short phase): the queue has built up by then.
@@ -500,6 +505,12 @@ class Bench:
             "reordered": phase.reordered,
             # Within the send window plus the grace period, per second of sending.
             "deliveries_per_second": round(phase.delivered / seconds),
+            # Server CPU (all processes) per 1,000 deliveries made, during the phase and its grace period.
+            "server_cpu_ms_per_1000_deliveries": (
+                round(1000 * cpu_used / phase.delivered * 1000, 1)
+                if cpu_used is not None and phase.delivered
+                else None
+            ),
             # How long the backlog took to drain after the grace period (before the next phase starts).
             "settle_seconds": round(settled, 1),
             **summarise_latency(phase.latencies),
@@ -570,6 +581,8 @@ def start_profiler(plan: Plan, config: Config, servers: Servers | None) -> list[
                 "--format",
                 "raw",
                 "--nonblocking",
+                # Only the thread holding the GIL: where Python CPU goes (waits on the network do not count).
+                "--gil",
                 "--output",
                 str(Path(plan.profile) / f"{config.name}-{index}.txt"),
             ],
@@ -589,7 +602,7 @@ async def fanout_scenarios(
     handshakes = await load.connect([plan.members_per_room] * rooms, sessions)
     # The first member of each room sends; it reads its room like everyone else.
     senders = [next(m.ws for m in load.members if m.room == room) for room in range(rooms)]
-    bench = Bench(client, load, senders, plan.grace)
+    bench = Bench(client, load, senders, plan.grace, servers.cpu_seconds if servers else None)
     results = {"connect_handshakes_per_second": round(handshakes, 1), "loads": []}
     await bench.phase(500, 1.0)  # warm-up: caches, connections, JIT-free but lazy imports
     # Crisis alerts ride along the load nearest 2,000 deliveries/s (the target's load).
@@ -615,6 +628,7 @@ async def fanout_scenarios(
 def short(result: dict) -> str:
     return (
         f"p50 {result['p50_ms']} p99 {result['p99_ms']} max {result['max_ms']} ms, "
+        f"cpu {result.get('server_cpu_ms_per_1000_deliveries')} ms/1000, "
         f"{result['deliveries_per_second']}/s, lost {result['loss_pct']}%, dup {result['duplicates']}, "
         f"reordered {result['reordered']}"
     )
@@ -677,11 +691,13 @@ def crisis_side_task(
     return run
 
 
-async def big_room_scenario(config: Config, client: Client, sessions: list[str | None], plan: Plan) -> dict:
+async def big_room_scenario(
+    config: Config, client: Client, sessions: list[str | None], plan: Plan, servers: Servers
+) -> dict:
     """One room of plan.big_room members, one sender, at plan.big_room_rate deliveries/s."""
     load = Load(client)
     await load.connect([plan.big_room], sessions)
-    bench = Bench(client, load, [load.members[0].ws])
+    bench = Bench(client, load, [load.members[0].ws], plan.grace, servers.cpu_seconds)
     await bench.phase(500, 1.0)
     result = await bench.phase(plan.big_room_rate, plan.seconds)
     print(f"  {config.name} big room {plan.big_room}: {short(result)}", flush=True)
@@ -876,7 +892,7 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
             moderator = crisis_side_task(client, students[-1], moderator_sessions[0], plan.crisis_interval, plan.grace)
         result["fanout"] = await fanout_scenarios(config, client, students, plan, moderator, servers)
         if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
-            result["big_room"] = await big_room_scenario(config, client, students, plan)
+            result["big_room"] = await big_room_scenario(config, client, students, plan, servers)
         if plan.full and config.name in {"raw", "tutorial-redis", "ours-production", "ours-production-uvicorn"}:
             result["idle_sockets"] = await idle_sockets_scenario(config, client, students, servers, plan.idle_sockets)
         if plan.full and config.name == "ours-production":

@@ -12,6 +12,7 @@ from core.events import bind_to_running_loop
 from core.fanout import fanout
 
 from . import circle, history, services
+from .db_threads import run_db, run_send
 from .identity import identity_payload
 from .models import member_group
 from .presence import presence
@@ -56,7 +57,7 @@ class RoomConsumer(ChatConsumer):
         if user is None:
             return
         try:
-            membership = await database_sync_to_async(_join)(user, self.scope["url_route"]["kwargs"]["slug"])
+            membership = await run_db(_join, user, self.scope["url_route"]["kwargs"]["slug"])
         except services.RoomNotFound:
             await self.close(code=CLOSE_NO_SUCH_ROOM)
             return
@@ -77,7 +78,7 @@ class RoomConsumer(ChatConsumer):
         await fanout().join(self.group, self)
         await self.channel_layer.group_add(member_group(membership.pk), self.channel_name)
         online = await presence.join(membership.room_id, user.pk, self.channel_name)
-        snapshot = await database_sync_to_async(history.join_snapshot)(membership, after_seq, online)
+        snapshot = await run_db(history.join_snapshot, membership, after_seq, online)
         await self.send(text_data=encode(snapshot))
         if after_seq_error is not None:
             await self.send_frame(after_seq_error.frame())
@@ -172,8 +173,9 @@ class RoomConsumer(ChatConsumer):
                 frame.client_id,
             )
         try:
-            result = await database_sync_to_async(services.do_send_message)(
-                self.membership.pk, frame.client_id, frame.body
+            # In our database threads, one send per room at a time (rooms/db_threads.py).
+            result = await run_send(
+                self.membership.room_id, services.do_send_message, self.membership.pk, frame.client_id, frame.body
             )
         except ProtocolError:
             await self.limiter.refund(self.user.pk, token)
@@ -188,12 +190,12 @@ class RoomConsumer(ChatConsumer):
 
     async def fetch_history(self, frame: FetchHistory) -> None:
         if frame.before_seq is not None:
-            messages, has_more = await database_sync_to_async(history.messages_before)(
-                self.membership.room_id, self.membership, frame.before_seq, frame.limit
+            messages, has_more = await run_db(
+                history.messages_before, self.membership.room_id, self.membership, frame.before_seq, frame.limit
             )
         else:
-            messages, has_more = await database_sync_to_async(history.messages_after)(
-                self.membership.room_id, self.membership, frame.after_seq, frame.limit
+            messages, has_more = await run_db(
+                history.messages_after, self.membership.room_id, self.membership, frame.after_seq, frame.limit
             )
         await self.send_frame({"type": "history", "messages": messages, "has_more": has_more})
 

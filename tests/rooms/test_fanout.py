@@ -73,3 +73,23 @@ async def test_a_publish_from_outside_the_event_loop_reaches_the_room(room, alic
     # As a management command or the worker would: no event loop of the server's, another thread.
     await asyncio.to_thread(fanout.publish_from_sync, room_group(room.pk), {"type": "room.frame", "frame": frame})
     assert await receive_until(a, "slow_mode") == {"type": "slow_mode", "seconds": 30}
+
+
+async def test_concurrent_senders_in_one_room_reach_a_listener_in_seq_order(room, make_user, alice, connect):
+    """Sends run in several database threads (rooms/db_threads.py); one room's still publish in seq order."""
+    listener = await connect(alice, room.slug)
+    await listener.receive_json_from()
+    senders = []
+    for number in range(5):
+        user = await sync_to_async(make_user)(username=f"sender{number}", first_name="S", last_name=f"{number}")
+        socket = await connect(user, room.slug)
+        await socket.receive_json_from()
+        senders.append(socket)
+    for round_ in range(4):
+        for number, socket in enumerate(senders):
+            await socket.send_json_to({"type": "message.send", "client_id": f"{number}-{round_}", "body": "ok"})
+    seqs = []
+    while len(seqs) < 20:
+        frame = await receive_until(listener, "message")
+        seqs.append(frame["seq"])
+    assert seqs == list(range(1, 21))
