@@ -6,10 +6,10 @@ docs/benchmarks.md and the plot docs/benchmarks-latency.png (bench/report.py).
 
     python bench/fanout.py [--full] [--label "what changed"] [--only raw,ours-production] [--seconds 5]
 
-Every server runs as its own process, started here, on the same ASGI server (Daphne unless a config says
-otherwise) and the same channel-layer settings (chatserver/settings.py; bench/tutorial/settings.py copies
-them). Clients authenticate like a browser: our server gets a session cookie and the page's Origin; the
-baselines get the Origin (they have no log-in). Senders send on a fixed schedule whatever the replies
+Every server runs as its own process, started here, on the same ASGI server (DEFAULT_SERVER, the one
+production runs, unless a config names Daphne) and the same channel-layer settings (chatserver/settings.py;
+bench/tutorial/settings.py copies them). Clients authenticate like a browser: our server gets a session
+cookie and the page's Origin; the baselines get the Origin (they have no log-in). Senders send on a fixed schedule whatever the replies
 (no coordinated omission): latency runs from when a message was due, not from when it was written.
 
 Definitions (docs/benchmarks.md repeats them):
@@ -91,6 +91,10 @@ LINES = [
 # ---------------------------------------------------------------------------------------------- servers
 
 
+# The ASGI server production runs (the Dockerfile's CMD); baselines run on the same one.
+DEFAULT_SERVER = "uvicorn"
+
+
 @dataclass
 class Config:
     """One server set-up to measure."""
@@ -101,7 +105,7 @@ class Config:
     stack: str = ""  # ours: production (PostgreSQL + Redis) or embedded (SQLite + in-memory)
     redis: bool = False  # the tutorial's layer
     processes: int = 1
-    server: str = "daphne"  # daphne | uvicorn
+    server: str = DEFAULT_SERVER  # uvicorn | daphne
 
 
 CONFIGS = {
@@ -114,11 +118,18 @@ CONFIGS = {
         Config("ours-production", "ours", "ours, PostgreSQL + Redis, 1 process", stack="production"),
         Config("ours-production-2", "ours", "ours, PostgreSQL + Redis, 2 processes", stack="production", processes=2),
         Config(
-            "ours-production-uvicorn",
+            "tutorial-redis-daphne",
+            "tutorial",
+            "Channels tutorial chat, RedisChannelLayer, on Daphne",
+            redis=True,
+            server="daphne",
+        ),
+        Config(
+            "ours-production-daphne",
             "ours",
-            "ours, PostgreSQL + Redis, 1 process, Uvicorn (uvloop, httptools)",
+            "ours, PostgreSQL + Redis, 1 process, on Daphne",
             stack="production",
-            server="uvicorn",
+            server="daphne",
         ),
     ]
 }
@@ -893,7 +904,7 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
         result["fanout"] = await fanout_scenarios(config, client, students, plan, moderator, servers)
         if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
             result["big_room"] = await big_room_scenario(config, client, students, plan, servers)
-        if plan.full and config.name in {"raw", "tutorial-redis", "ours-production", "ours-production-uvicorn"}:
+        if plan.full and config.name in {"raw", "tutorial-redis", "ours-production", "ours-production-daphne"}:
             result["idle_sockets"] = await idle_sockets_scenario(config, client, students, servers, plan.idle_sockets)
         if plan.full and config.name == "ours-production":
             result["reconnect_storm"] = await reconnect_storm_scenario(client, students, plan)
@@ -963,7 +974,8 @@ def machine() -> dict:
         "websockets": websockets.__version__,
         "postgresql": postgres,
         "redis": redis_version,
-        "commit": version(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]),
+        # BENCH_COMMIT names the code when it is not a git checkout (an exported older commit, for a before/after).
+        "commit": os.environ.get("BENCH_COMMIT") or version(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]),
         "dirty": bool(
             subprocess.run(
                 ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
