@@ -9,8 +9,9 @@ docs/benchmarks.md and the plot docs/benchmarks-latency.png (bench/report.py).
 Every server runs as its own process, started here, on the same ASGI server (DEFAULT_SERVER, the one
 production runs, unless a config names Daphne) and the same channel-layer settings (chatserver/settings.py;
 bench/tutorial/settings.py copies them). Clients authenticate like a browser: our server gets a session
-cookie and the page's Origin; the baselines get the Origin (they have no log-in). Senders send on a fixed schedule whatever the replies
-(no coordinated omission): latency runs from when a message was due, not from when it was written.
+cookie and the page's Origin; the baselines get the Origin (they have no log-in). Senders send on a fixed
+schedule whatever the replies (no coordinated omission): latency runs from when a message was due, not from
+when it was written.
 
 Definitions (docs/benchmarks.md repeats them):
 - a delivery is one message frame arriving at one member's socket; a room of 22 members makes 22 per message;
