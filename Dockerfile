@@ -18,4 +18,4 @@ EXPOSE 8000
 # Uvicorn with uvloop and httptools: a third less CPU per delivered frame than Daphne (docs/benchmarks.md,
 # fan-out); Daphne still works (docs/operations.md). --no-access-log: the access log would write every path
 # (calendar secrets included) to stdout. No per-message compression, as with Daphne: it costs CPU per socket.
-CMD ["uvicorn", "chatserver.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--ws", "websockets", "--ws-per-message-deflate", "false", "--no-access-log"]
+CMD ["uvicorn", "chatserver.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--no-access-log"]

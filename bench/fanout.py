@@ -167,7 +167,7 @@ def server_command(config: Config, port: int) -> list[str]:
             "--http",
             "httptools",
             "--ws",
-            "websockets",
+            os.environ.get("BENCH_UVICORN_WS", "websockets-sansio"),
             "--ws-per-message-deflate",
             "false",
             "--log-level",
@@ -357,10 +357,13 @@ class Load:
         # When any chat message last arrived (of any phase): settle() waits for the backlog to drain.
         self.last_arrival = 0.0
 
-    async def connect(self, room_sizes: list[int], sessions: list[str | None], concurrency: int = 64) -> float:
-        """Connect members (room i gets room_sizes[i]); return handshakes per second."""
+    async def connect(
+        self, room_sizes: list[int], sessions: list[str | None], concurrency: int = 64, plan: list[int] | None = None
+    ) -> float:
+        """Connect members (room i gets room_sizes[i], or socket n goes to room plan[n]); return handshakes/s."""
         gate = asyncio.Semaphore(concurrency)
-        plan = [room for room, size in enumerate(room_sizes) for _ in range(size)]
+        if plan is None:
+            plan = [room for room, size in enumerate(room_sizes) for _ in range(size)]
 
         async def one(index: int, room: int):
             async with gate:
@@ -726,8 +729,10 @@ async def idle_sockets_scenario(
     await asyncio.sleep(1.0)
     rss_before = servers.rss_bytes()
     load = Load(client)
-    per_room = [count // len(ROOMS) + (1 if i < count % len(ROOMS) else 0) for i in range(len(ROOMS))]
-    rate = await load.connect(per_room, sessions)
+    # Each account always opens its sockets in the same room (as tabs of one page would), so most handshakes
+    # are of members coming back, as after a restart, not first joins.
+    plan = [(index % len(sessions)) % len(ROOMS) for index in range(count)]
+    rate = await load.connect([], sessions, plan=plan)
     await asyncio.sleep(3.0)
     rss_after = servers.rss_bytes()
     result = {
