@@ -207,7 +207,11 @@ class RoomConsumer(ChatConsumer):
         if self._held_events is not None:
             self._held_events.append(event)
             return
-        await self.dispatch(event)
+        if self.membership is None:
+            return  # closing
+        # Every room event carries its frame ready to send (room_message, room_presence, room_frame): send it
+        # without the dispatch and the two send wrappers a channel-layer event goes through, once per recipient.
+        await self.base_send({"type": "websocket.send", "text": event["frame"]})
 
     # Room events (through core.fanout) and member events (channel layer): each carries a frame serialised
     # once for every recipient. After disconnect() (membership None) the socket is closing: events are dropped.
