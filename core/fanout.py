@@ -39,9 +39,76 @@ SUBSCRIBE_TIMEOUT_SECONDS = 5.0
 RETRY_SECONDS = 0.5
 
 
+# Frames waiting for one slow socket before the oldest are dropped: the channel layer's capacity per channel,
+# which is what a socket that stopped reading lost before (the client catches up by seq when it reconnects).
+OUTBOX_CAPACITY = 1000
+
+
 class Receiver(Protocol):
-    async def fanout_event(self, event: dict) -> None:
-        """Handle a room event (``{"type": ..., "frame": str}``). Must not raise for a closing socket."""
+    def fanout_event(self, event: dict) -> None:
+        """Take a room event (``{"type": ..., "frame": str}``) without waiting: see Outbox."""
+
+
+class Outbox:
+    """Sends one socket's frames in order, never making the fan-out wait for that socket.
+
+    An ASGI server may make ``send`` wait while a socket's transport is full (Uvicorn does): awaited in the
+    fan-out's loop over a room's sockets, one slow reader would hold up everyone after it. So a send is started
+    at once and, when it completes without waiting (the usual case), costs no task; when it has to wait, the
+    rest of it runs in a task, and frames for this socket queue behind it (at most OUTBOX_CAPACITY, oldest
+    dropped first) until the socket drains.
+    """
+
+    __slots__ = ("dropped", "queued", "send")
+
+    def __init__(self, send):
+        self.send = send  # async (message) -> None: the socket's ASGI send
+        self.queued: collections.deque | None = None  # not None while a send is waiting
+        self.dropped = 0
+
+    def put(self, message: dict) -> None:
+        if self.queued is not None:
+            if len(self.queued) >= OUTBOX_CAPACITY:
+                self.queued.popleft()
+                self.dropped += 1
+            self.queued.append(message)
+            return
+        coroutine = self.send(message)
+        try:
+            waiting_on = coroutine.send(None)  # run the send up to its first wait, if any
+        except StopIteration:
+            return
+        except Exception:
+            logger.warning("fan-out send failed", exc_info=True)
+            return
+        self.queued = collections.deque()
+        asyncio.get_running_loop().create_task(self._finish(coroutine, waiting_on))
+
+    async def _finish(self, coroutine, waiting_on) -> None:
+        try:
+            await _resume(coroutine, waiting_on)
+            while self.queued:
+                await self.send(self.queued.popleft())
+        except Exception:
+            logger.warning("fan-out send failed", exc_info=True)
+        finally:
+            self.queued = None
+
+
+async def _resume(coroutine, waiting_on) -> None:
+    """Run a coroutine started by hand (``send(None)`` returned ``waiting_on``) to its end, as a Task would."""
+    try:
+        while True:
+            if waiting_on is None:
+                await asyncio.sleep(0)  # a bare yield: give the loop one turn
+            else:
+                # Wait for the future it waits on; the coroutine reads its result (or exception) when resumed.
+                await asyncio.wait([waiting_on])
+            waiting_on = coroutine.send(None)
+    except StopIteration:
+        return
+    finally:
+        coroutine.close()
 
 
 def handles(group: str) -> bool:
@@ -120,10 +187,10 @@ class Fanout:
             await self.deliver(group, event)
 
     async def deliver(self, group: str, event: dict) -> None:
-        """Hand ``event`` to this process's sockets in ``group``."""
+        """Hand ``event`` to this process's sockets in ``group`` (none of them can make this wait: Outbox)."""
         for receiver in list(self.members.get(group, ())):
             try:
-                await receiver.fanout_event(event)
+                receiver.fanout_event(event)
             except Exception:
                 # One socket's failure (closing under us) must not cost the others their frame.
                 logger.exception("fan-out delivery of %s failed", event.get("type"))

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 
 from chatserver.consumers import ChatConsumer
 from core.events import bind_to_running_loop
-from core.fanout import fanout
+from core.fanout import Outbox, fanout
 
 from . import circle, history, services
 from .db_threads import run_db, run_send
@@ -75,6 +75,7 @@ class RoomConsumer(ChatConsumer):
         # drop the duplicate by seq) rather than not at all. Room events that come before room.joined is
         # sent are held and follow it.
         self._held_events = []
+        self._outbox = Outbox(self.base_send)
         await fanout().join(self.group, self)
         await self.channel_layer.group_add(member_group(membership.pk), self.channel_name)
         online = await presence.join(membership.room_id, user.pk, self.channel_name)
@@ -202,16 +203,19 @@ class RoomConsumer(ChatConsumer):
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=encode(frame))
 
-    async def fanout_event(self, event: dict) -> None:
-        """A room event from core.fanout: held while connecting or answering a frame, else handled at once."""
+    def fanout_event(self, event: dict) -> None:
+        """A room event from core.fanout: held while connecting or answering a frame, else sent at once.
+
+        Every room event carries its frame ready to send (room_message, room_presence, room_frame): it goes to the
+        socket's Outbox without the dispatch and send wrappers a channel-layer event goes through, and without
+        making the fan-out wait if this socket is slow to read.
+        """
         if self._held_events is not None:
             self._held_events.append(event)
             return
         if self.membership is None:
             return  # closing
-        # Every room event carries its frame ready to send (room_message, room_presence, room_frame): send it
-        # without the dispatch and the two send wrappers a channel-layer event goes through, once per recipient.
-        await self.base_send({"type": "websocket.send", "text": event["frame"]})
+        self._outbox.put({"type": "websocket.send", "text": event["frame"]})
 
     # Room events (through core.fanout) and member events (channel layer): each carries a frame serialised
     # once for every recipient. After disconnect() (membership None) the socket is closing: events are dropped.

@@ -93,3 +93,52 @@ async def test_concurrent_senders_in_one_room_reach_a_listener_in_seq_order(room
         frame = await receive_until(listener, "message")
         seqs.append(frame["seq"])
     assert seqs == list(range(1, 21))
+
+
+class SlowSocket:
+    """A socket whose sends wait while ``readable`` is clear, as an ASGI server's send does for a full transport."""
+
+    def __init__(self):
+        self.readable = asyncio.Event()
+        self.readable.set()
+        self.received: list[str] = []
+
+    async def send(self, message):
+        await self.readable.wait()
+        self.received.append(message["text"])
+
+
+class Member:
+    def __init__(self, socket):
+        self.outbox = fanout.Outbox(socket.send)
+
+    def fanout_event(self, event):
+        self.outbox.put({"type": "websocket.send", "text": event["frame"]})
+
+
+async def test_a_socket_that_stops_reading_holds_up_nobody_else_and_gets_its_frames_in_order():
+    hub = fanout.Fanout()
+    slow, quick = SlowSocket(), SlowSocket()
+    for socket in (slow, quick):
+        hub.members.setdefault("room.1", {})[Member(socket)] = None
+    slow.readable.clear()  # its transport is full
+    for number in range(5):
+        await hub.deliver("room.1", {"type": "room.message", "frame": f"m{number}"})
+    assert quick.received == ["m0", "m1", "m2", "m3", "m4"], "the others got every frame at once"
+    assert slow.received == []
+    slow.readable.set()  # it reads again
+    await asyncio.sleep(0.01)
+    assert slow.received == ["m0", "m1", "m2", "m3", "m4"]
+
+
+async def test_a_socket_that_never_reads_keeps_only_the_newest_frames(monkeypatch):
+    monkeypatch.setattr(fanout, "OUTBOX_CAPACITY", 3)
+    stalled = SlowSocket()
+    stalled.readable.clear()
+    member = Member(stalled)
+    for number in range(10):
+        member.fanout_event({"type": "room.message", "frame": f"m{number}"})
+    assert member.outbox.dropped == 6, "m0 waits in its send; of m1..m9 the 3 newest stay queued"
+    stalled.readable.set()
+    await asyncio.sleep(0.01)
+    assert stalled.received == ["m0", "m7", "m8", "m9"]
