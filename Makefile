@@ -55,6 +55,17 @@ test-faults: install
 test-production: install
 	DATABASE_URL=$(TEST_POSTGRES_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest tests/rooms tests/chatserver tests/moderation -p no:cacheprovider
 
+# The fan-out benchmark against its baselines (bench/fanout.py): `make bench` is the quick set (about 3 minutes),
+# `make bench FULL=1` everything (about 10); LABEL="what changed" adds the run to the history table.
+# Needs PostgreSQL and Redis (TEST_POSTGRES_URL, TEST_REDIS_URL). Writes bench/results/ and docs/benchmarks.md.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) bench/fanout.py $(if $(FULL),--full) $(if $(LABEL),--label "$(LABEL)")
+
 # docs/screenshots/*.png from a real server in Debian's Chromium.
 screenshots: install browser
 	$(PY) scripts/screenshots.py

@@ -261,6 +261,10 @@ CHAT_HISTORY_PAGE_MAX = 100
 CHAT_CHANGES_WINDOW_SECONDS = env_int("CHAT_CHANGES_WINDOW_SECONDS", 7 * 24 * 3600)
 CHAT_PRESENCE_THROTTLE_SECONDS = env_float("CHAT_PRESENCE_THROTTLE_SECONDS", 1.0)
 CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
+# Database threads (one connection each) for sends, joins and history reads of room sockets, apart from
+# Channels' single thread for everything else (rooms/db_threads.py): each process holds this many more
+# database connections.
+CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)
 CHAT_REPORT_REASON_MAX_CHARS = 500
 # A member may edit their own message for this long after sending it (deleting has no limit).
 CHAT_EDIT_WINDOW_SECONDS = env_int("CHAT_EDIT_WINDOW_SECONDS", 15 * 60)

@@ -20,6 +20,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from . import fanout
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,12 +40,11 @@ class _Dispatcher:
             self.task = self.loop.create_task(self._drain())
 
     async def _drain(self) -> None:
-        layer = get_channel_layer()
         try:
             while self.pending:
                 group, event = self.pending.popleft()
                 try:
-                    await layer.group_send(group, event)
+                    await send_to_group(group, event)
                 except Exception:
                     # The database has the change; clients catch up by seq. Log the type, never content.
                     logger.exception("group_send to %s failed for event %s", group, event.get("type"))
@@ -62,6 +63,15 @@ def bind_to_running_loop() -> None:
         _dispatcher = _Dispatcher(loop)
 
 
+async def send_to_group(group: str, event: dict[str, Any]) -> None:
+    """Send ``event`` to ``group`` now: room groups through the per-process fan-out (core.fanout), others
+    through the channel layer. Precondition: runs on the loop of this process's sockets."""
+    if fanout.handles(group):
+        await fanout.fanout().publish(group, event)
+    else:
+        await get_channel_layer().group_send(group, event)
+
+
 def publish(group: str, event: dict[str, Any]) -> None:
     """Send ``event`` to ``group``: queued on the bound loop if there is one, else synchronously."""
     dispatcher = _dispatcher
@@ -74,6 +84,9 @@ def publish(group: str, event: dict[str, Any]) -> None:
             dispatcher.enqueue(group, event)
         else:
             dispatcher.loop.call_soon_threadsafe(dispatcher.enqueue, group, event)
+        return
+    if fanout.handles(group):
+        fanout.publish_from_sync(group, event)
         return
     async_to_sync(get_channel_layer().group_send)(group, event)
 

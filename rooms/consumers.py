@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
 from chatserver.consumers import ChatConsumer
+from core.errors import CLOSE_TOO_SLOW
 from core.events import bind_to_running_loop
+from core.fanout import OUTBOX_CAPACITY, Outbox, fanout
 
 from . import circle, edits, history, reactions, reads, sanctions, services
+from .db_threads import run_db, run_send
 from .identity import identity_payload
 from .models import member_group
 from .presence import presence
@@ -51,13 +55,15 @@ def _join(user, slug: str):
 
 class RoomConsumer(ChatConsumer):
     membership = None
+    # Room events held while this socket's own frames are being answered (see fanout_event); None: not holding.
+    _held_events: list | None = None
 
     async def connect(self):
         user = await self.accept_logged_in_user()
         if user is None:
             return
         try:
-            membership = await database_sync_to_async(_join)(user, self.scope["url_route"]["kwargs"]["slug"])
+            membership = await run_db(_join, user, self.scope["url_route"]["kwargs"]["slug"])
         except services.RoomNotFound:
             await self.close(code=CLOSE_NO_SUCH_ROOM)
             return
@@ -71,15 +77,19 @@ class RoomConsumer(ChatConsumer):
         self.membership = membership
         self.group = membership.room.group_name
         self.limiter = message_limiter()
-        # Join the group before reading history: a message committed in between arrives twice (clients
-        # drop the duplicate by seq) rather than not at all.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Join the room before reading history: a message committed in between arrives twice (clients
+        # drop the duplicate by seq) rather than not at all. Room events that come before room.joined is
+        # sent are held and follow it.
+        self._held_events = []
+        self._outbox = Outbox(self.base_send, self._too_slow)
+        await fanout().join(self.group, self)
         await self.channel_layer.group_add(member_group(membership.pk), self.channel_name)
         online = await presence.join(membership.room_id, user.pk, self.channel_name)
-        snapshot = await database_sync_to_async(history.join_snapshot)(membership, after_seq, online)
+        snapshot = await run_db(history.join_snapshot, membership, after_seq, online)
         await self.send(text_data=encode(snapshot))
         if after_seq_error is not None:
             await self.send_frame(after_seq_error.frame())
+        await self._release_room_events()
 
     def _after_seq_from_query(self) -> tuple[int | None, ProtocolError | None]:
         """Return after_seq from the URL, or an error to report after room.joined (which then has the latest)."""
@@ -95,9 +105,32 @@ class RoomConsumer(ChatConsumer):
         membership, self.membership = self.membership, None  # stops receive() at once; runs only once
         if membership is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await fanout().leave(self.group, self)
         await self.channel_layer.group_discard(member_group(membership.pk), self.channel_name)
         await presence.leave(membership.room_id, self.user.pk, self.channel_name)
+
+    async def websocket_receive(self, message):
+        """Answer the socket's frame before any room event that arrives meanwhile (the ack before the broadcast).
+
+        Channel-layer events wait while a consumer handles a frame; room events from core.fanout are held
+        the same way, so a sender still gets its message.ack before its own message, as before.
+        """
+        holding = self._held_events is None
+        if holding:
+            self._held_events = []
+        try:
+            await super().websocket_receive(message)
+        finally:
+            if holding:
+                await self._release_room_events()
+
+    async def _release_room_events(self) -> None:
+        """Send the held room events in order (events arriving meanwhile join the end), then stop holding."""
+        try:
+            while self._held_events:
+                await self.dispatch(self._held_events.pop(0))
+        finally:
+            self._held_events = None
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.membership is None:
@@ -154,8 +187,14 @@ class RoomConsumer(ChatConsumer):
                 frame.client_id,
             )
         try:
-            result = await database_sync_to_async(services.do_send_message)(
-                self.membership.pk, frame.client_id, frame.body, frame.reply_to
+            # In our database threads, one send per room at a time (rooms/db_threads.py).
+            result = await run_send(
+                self.membership.room_id,
+                services.do_send_message,
+                self.membership.pk,
+                frame.client_id,
+                frame.body,
+                frame.reply_to,
             )
         except ProtocolError:
             await self.limiter.refund(self.user.pk, token)
@@ -199,20 +238,42 @@ class RoomConsumer(ChatConsumer):
 
     async def fetch_history(self, frame: FetchHistory) -> None:
         if frame.before_seq is not None:
-            messages, has_more = await database_sync_to_async(history.messages_before)(
-                self.membership.room_id, self.membership, frame.before_seq, frame.limit
+            messages, has_more = await run_db(
+                history.messages_before, self.membership.room_id, self.membership, frame.before_seq, frame.limit
             )
         else:
-            messages, has_more = await database_sync_to_async(history.messages_after)(
-                self.membership.room_id, self.membership, frame.after_seq, frame.limit
+            messages, has_more = await run_db(
+                history.messages_after, self.membership.room_id, self.membership, frame.after_seq, frame.limit
             )
         await self.send_frame({"type": "history", "messages": messages, "has_more": has_more})
 
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=encode(frame))
 
-    # Channel-layer events: each carries a frame serialised once for every recipient.
-    # After disconnect() (membership None) the socket is closing: events still queued for it are dropped.
+    def _too_slow(self) -> None:
+        """This client let OUTBOX_CAPACITY room frames wait unread: close it (4413) rather than drop frames it would
+        never know it missed; it reconnects and catches up by ``after_seq``."""
+        logger.warning("closing a room socket that stopped reading (%d frames waiting)", OUTBOX_CAPACITY)
+        asyncio.get_running_loop().create_task(self.close(code=CLOSE_TOO_SLOW))
+
+    def fanout_event(self, event: dict) -> None:
+        """A room event from core.fanout: held while connecting or answering a frame, else sent at once.
+
+        Every room event carries its frame ready to send (room_message, room_presence, room_frame): it goes to the
+        socket's Outbox without the dispatch and send wrappers a channel-layer event goes through, and without
+        making the fan-out wait if this socket is slow to read.
+        """
+        if self._held_events is not None:
+            self._held_events.append(event)
+            return
+        if self.membership is None:
+            return  # closing
+        if event.get("except_member") == self.membership.pk:
+            return  # the worried-peer card: everyone but the author (room_worried)
+        self._outbox.put({"type": "websocket.send", "text": event["frame"]})
+
+    # Room events (through core.fanout) and member events (channel layer): each carries a frame serialised
+    # once for every recipient. After disconnect() (membership None) the socket is closing: events are dropped.
     async def room_message(self, event):
         if self.membership is not None:
             await self.send(text_data=event["frame"])

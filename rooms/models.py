@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.db import models
 
+from core.fanout import ROOM_GROUP_PREFIX
+
 
 def room_group(room_id: int) -> str:
-    """Channel-layer group of everyone connected to a room."""
-    return f"room.{room_id}"
+    """Group of everyone connected to a room: its events go through core.fanout, not the channel layer."""
+    return f"{ROOM_GROUP_PREFIX}{room_id}"
 
 
 class AnonymityPolicy(models.TextChoices):

@@ -14,10 +14,10 @@ import collections
 import logging
 import time
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from chatserver.redis import get_redis, key, redis_enabled
+from core.events import send_to_group
 
 from .models import room_group
 from .protocol import encode
@@ -152,7 +152,7 @@ class Presence:
             online = await self.count(room_id)
             self._last_seen_count[room_id] = online
             frame = encode({"type": "presence", "online": online})
-            await get_channel_layer().group_send(room_group(room_id), {"type": "room.presence", "frame": frame})
+            await send_to_group(room_group(room_id), {"type": "room.presence", "frame": frame})
         except Exception:
             logger.exception("presence push failed for room %s", room_id)
         if self._changes[room_id] != counted:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from chatserver.models import User
@@ -217,19 +217,15 @@ def do_send_message(membership_id: int, client_id: str, body: str, reply_to: int
     member may not post.
     """
     membership = Membership.objects.select_related("user", "room").get(pk=membership_id)
-    existing = Message.objects.filter(author=membership, client_id=client_id).first()
-    if existing is not None:
-        return _result_for_existing(existing)
+    stored = _stored_message(membership_id, client_id)
+    if stored is not None:
+        return _result_for_existing(stored)
     check_can_send(membership, client_id)
     check_slow_mode(membership, client_id)
     circle.check_turn(membership, client_id)
     original = None if reply_to is None else check_reply_target(membership, reply_to, client_id)
 
-    recent = list(
-        Message.objects.filter(author=membership)
-        .order_by("-seq")
-        .values_list("body", flat=True)[:REVIEW_CONTEXT_MESSAGES]
-    )
+    recent = _recent_bodies(membership_id, REVIEW_CONTEXT_MESSAGES)
     decision = pipeline.review(
         body,
         pipeline.ReviewContext(
@@ -257,17 +253,21 @@ def do_send_message(membership_id: int, client_id: str, body: str, reply_to: int
 
     try:
         with transaction.atomic():
-            # The row lock serialises senders in this room (PostgreSQL); SQLite serialises all writers
-            # with BEGIN IMMEDIATE. Either way seq has no gap and no duplicate.
-            room = Room.objects.select_for_update().get(pk=membership.room_id)
-            room.last_seq += 1
+            # Counting the seq locks the room's row until commit, serialising senders in this room
+            # (PostgreSQL); SQLite serialises all writers with BEGIN IMMEDIATE. Either way seq has no gap
+            # and no duplicate.
+            room = membership.room
+            room.last_seq, worried_card_sent_at = next_seq(room.pk)
             now = timezone.now()
+            # Read under the room's row lock (taken by next_seq): the once-an-hour limit holds across processes.
             worries_peers = (
-                state == MessageState.VISIBLE and decision.crisis_level >= 1 and _worried_card_due(room, now)
+                state == MessageState.VISIBLE
+                and decision.crisis_level >= 1
+                and _worried_card_due(worried_card_sent_at, now)
             )
             if worries_peers:
+                Room.objects.filter(pk=room.pk).update(worried_card_sent_at=now)
                 room.worried_card_sent_at = now
-            room.save(update_fields=["last_seq", "worried_card_sent_at"] if worries_peers else ["last_seq"])
             message = Message.objects.create(
                 room=room,
                 seq=room.last_seq,
@@ -312,19 +312,65 @@ def do_send_message(membership_id: int, client_id: str, body: str, reply_to: int
     )
 
 
-def _worried_card_due(room: Room, now) -> bool:
-    """Whether the room's members may get the worried-peer card now: not within the interval of the last one.
+def _worried_card_due(last_sent, now) -> bool:
+    """Whether the room's members may get the worried-peer card now: none sent within the interval before ``now``.
 
-    Precondition: ``room`` is the row locked by the sender's transaction (the limit holds across processes).
+    Precondition: ``last_sent`` was read under the room's row lock, taken by the sender's transaction.
     """
     interval = timedelta(seconds=settings.CHAT_WORRIED_CARD_INTERVAL_SECONDS)
-    return room.worried_card_sent_at is None or now - room.worried_card_sent_at >= interval
+    return last_sent is None or now - last_sent >= interval
 
 
 def worried_card_event(author: Membership) -> dict:
     """The channel-layer event of the "If a message here worries you" card: every member's sockets but the
     author's show it (``except_member`` stays on the server; the frame names no one and no message)."""
     return {"type": "room.worried", "frame": protocol.encode(worried_peer_frame()), "except_member": author.pk}
+
+
+# The two reads every send makes before moderation, in SQL written once: building them with the ORM cost more
+# CPU than the rest of the send's Python (py-spy, docs/benchmarks.md), and they are simple lookups by index.
+def _stored_message(membership_id: int, client_id: str) -> Message | None:
+    """Return the message this member already stored with ``client_id`` (its seq and state only), if any."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT seq, state FROM {table} WHERE author_id = %s AND client_id = %s", [membership_id, client_id]
+        )
+        row = cursor.fetchone()
+    return None if row is None else Message(seq=row[0], state=row[1], client_id=client_id)
+
+
+def _recent_bodies(membership_id: int, count: int) -> list[str]:
+    """Return the bodies of the member's last ``count`` messages, newest first."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT body FROM {table} WHERE author_id = %s ORDER BY seq DESC LIMIT %s", [membership_id, count]
+        )
+        return [body for (body,) in cursor.fetchall()]
+
+
+def next_seq(room_id: int) -> tuple[int, datetime | None]:
+    """Count the room's next seq and return it with when the room's members last got the worried-peer card, in one
+    round trip; the room's row stays locked until commit.
+
+    Precondition: inside a transaction. One UPDATE ... RETURNING instead of SELECT ... FOR UPDATE and an UPDATE:
+    a send is a few round trips, and this one is inside the room's lock, where it delays the room's next sender.
+    """
+    table = connection.ops.quote_name(Room._meta.db_table)
+    column = connection.ops.quote_name(Room._meta.get_field("last_seq").column)
+    worried = connection.ops.quote_name(Room._meta.get_field("worried_card_sent_at").column)
+    key = connection.ops.quote_name(Room._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}, {worried}", [room_id]
+        )
+        seq, worried_card_sent_at = cursor.fetchone()
+    # Raw SQL gives SQLite's timestamps as text: convert as the ORM would.
+    field = Room._meta.get_field("worried_card_sent_at")
+    for converter in connection.ops.get_db_converters(field.get_col(Room._meta.db_table)):
+        worried_card_sent_at = converter(worried_card_sent_at, field.get_col(Room._meta.db_table), connection)
+    return seq, worried_card_sent_at
 
 
 def room_message_event(message: Message) -> dict:

@@ -38,9 +38,37 @@ def daphne_command_lines() -> list[tuple[str, list[str]]]:
     return found
 
 
+def uvicorn_command_lines() -> list[tuple[str, list[str]]]:
+    """Every uvicorn invocation of chatserver.asgi in the run files: (where, its arguments)."""
+    found = []
+    for name in RUN_FILES:
+        paths = sorted((REPO / name).rglob("*")) if (REPO / name).is_dir() else [REPO / name]
+        for path in paths:
+            if not path.is_file():
+                continue
+            text = path.read_text(encoding="utf-8")
+            for match in re.finditer(r'"uvicorn",[^\]]*\]', text):
+                found.append((path.name, re.findall(r'"([^"]*)"', match.group())[1:]))
+            for line in text.splitlines():
+                words = line.strip().lstrip("$ ").split("#")[0]
+                if words.startswith("uvicorn ") and "chatserver.asgi:application" in words:
+                    found.append((path.name, shlex.split(words)[1:]))
+    return found
+
+
+def test_every_documented_uvicorn_command_runs_without_the_access_log():
+    commands = uvicorn_command_lines()
+    assert {where for where, _ in commands} >= {"Dockerfile", "operations.md"}, "the commands were found"
+    for where, args in commands:
+        # Uvicorn's access log ("uvicorn.access") writes every request path; it is on unless turned off.
+        assert "--no-access-log" in args and "--access-log" not in args, (
+            f"{where}: `uvicorn {' '.join(args)}` writes an access log with every path, calendar secrets included"
+        )
+
+
 def test_every_documented_daphne_command_runs_without_the_access_log():
     commands = daphne_command_lines()
-    assert {where for where, _ in commands} >= {"Dockerfile", "operations.md"}, "the commands were found"
+    assert {where for where, _ in commands} >= {"operations.md"}, "the commands were found"
     for where, args in commands:
         options = CommandLineInterface().parser.parse_args(args)
         # daphne.cli: the access log goes to --access-log if given, else to stdout when verbosity >= 1.

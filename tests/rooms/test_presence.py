@@ -13,16 +13,15 @@ from rooms.presence import Presence
 
 @pytest.fixture
 def pushes(monkeypatch, settings):
-    """Record every presence frame sent, instead of sending it through the channel layer."""
+    """Record every presence frame sent, instead of sending it to the room's sockets."""
     # A push waits this long after the last one: long enough for the joins below to finish first.
     settings.CHAT_PRESENCE_THROTTLE_SECONDS = 0.2
     sent: asyncio.Queue = asyncio.Queue()
 
-    class Layer:
-        async def group_send(self, group, event):
-            await sent.put(event["frame"])
+    async def send_to_group(group, event):
+        await sent.put(event["frame"])
 
-    monkeypatch.setattr("rooms.presence.get_channel_layer", lambda: Layer())
+    monkeypatch.setattr("rooms.presence.send_to_group", send_to_group)
     return sent
 
 
