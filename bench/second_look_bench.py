@@ -253,7 +253,9 @@ def _background_load(texts: list[str], authors, rate: float, stop: threading.Eve
     close_old_connections()
 
 
-def delay_production(texts: list[str], count: int, rate: float, interval: float, load: float) -> dict:
+def delay_production(
+    texts: list[str], count: int, rate: float, interval: float, load: float, push_processes: int
+) -> dict:
     from rooms import services
 
     _, authors = _room_with_authors(count + 50)
@@ -267,7 +269,7 @@ def delay_production(texts: list[str], count: int, rate: float, interval: float,
     env.setdefault("ALLOWED_HOSTS", "localhost")
     processes = [
         subprocess.Popen([sys.executable, "manage.py", command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-        for command in ("run_second_look", "run_moderation_worker")
+        for command in ["run_second_look"] * push_processes + ["run_moderation_worker"]
     ]
     arrivals: dict[int, float] = {}
     sends: dict[int, float] = {}
@@ -311,6 +313,7 @@ def delay_production(texts: list[str], count: int, rate: float, interval: float,
         "escalations_arrived": len(late),
         "background_load_per_s": round(load_sent[0] / load_seconds, 1) if load else 0,
         "worker_interval_s": interval,
+        "push_processes": push_processes,
         "loadavg_1min": round(os.getloadavg()[0], 1),
         "delay_s_p50": round(_percentile(late, 0.5), 3) if late else None,
         "delay_s_p99": round(_percentile(late, 0.99), 3) if late else None,
@@ -343,13 +346,18 @@ def main() -> None:
     parser.add_argument("--postgres", help="--production: admin URL (a scratch database is created and dropped)")
     parser.add_argument("--redis", help="--production: Redis URL (a scratch key prefix is used and deleted)")
     parser.add_argument("--load", type=float, default=0.0, help="--production: background messages per second")
+    parser.add_argument("--push-processes", type=int, default=1, help="--production: run_second_look processes")
     parser.add_argument("--no-push", action="store_true", help="--production: the sweep alone, for comparison")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     texts = [json.loads(line)["text"] for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.delay and args.production:
         try:
-            result = {"delay": delay_production(texts, args.messages, args.rate, args.interval, args.load)}
+            result = {
+                "delay": delay_production(
+                    texts, args.messages, args.rate, args.interval, args.load, args.push_processes
+                )
+            }
         finally:
             _drop_scratch_services()
     elif args.delay:

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 
-from moderation import second_look, second_look_runner, worker
+from moderation import second_look, worker
 from moderation.models import Escalation, SecondLookCursor, SecondLookReading
 from moderation.second_look_runner import PUSHED_GRACE, SECOND_LOOK_REASON, judge_pushed, receive_pushed
 from rooms import services
@@ -173,10 +173,13 @@ def test_held_messages_and_a_push_path_switched_off_push_nothing(member, setting
     assert message.state != "visible" and pushed() == []
 
 
-def test_several_pushes_are_taken_together(member, make_user, django_capture_on_commit_callbacks):
+def test_each_push_is_taken_alone_and_a_push_already_read_is_skipped(
+    member, encoded, django_capture_on_commit_callbacks
+):
     first = send(member, "c1", ORDINARY, django_capture_on_commit_callbacks)
     second = send(member, "c2", ORDINARY + " please", django_capture_on_commit_callbacks)
-    assert pushed() == [first.pk, second.pk]
+    assert pushed() == [first.pk] and pushed() == [second.pk]
     assert judge([first.pk, second.pk], second.created_at, django_capture_on_commit_callbacks) == 0
     assert set(SecondLookReading.objects.values_list("message_id", flat=True)) == {first.pk, second.pk}
-    assert second_look_runner.judge_pushed([first.pk, second.pk], second.created_at) == 0  # already read
+    assert judge([first.pk], second.created_at, django_capture_on_commit_callbacks) == 0
+    assert encoded == [ORDINARY, ORDINARY + " please"]  # the repeated push encoded nothing
