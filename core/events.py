@@ -51,7 +51,7 @@ class _Dispatcher:
                     logger.warning("channel %s is full: event %s dropped", group, event.get("type"))
                 except Exception:
                     # The database has the change; clients catch up by seq. Log the type, never content.
-                    logger.exception("group_send to %s failed for event %s", group, event.get("type"))
+                    logger.exception("%s to %s failed for event %s", method, group, event.get("type"))
         finally:
             self.task = None
 
