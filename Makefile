@@ -24,9 +24,10 @@ run: install
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo
 	DEBUG=true $(PY) manage.py collectstatic --noinput --verbosity 0
-	@echo "Serving on http://127.0.0.1:8000 with the escalation worker  (Ctrl-C to stop both)"
+	@echo "Serving on http://127.0.0.1:8000 with the escalation worker and the second look  (Ctrl-C to stop all)"
 	DEBUG=true $(PY) manage.py run_moderation_worker & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		DEBUG=true $(PY) manage.py run_second_look & second_look=$$!; \
+		trap 'kill $$worker $$second_look 2>/dev/null' EXIT INT TERM; \
 		DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite: first embedded (SQLite, in-memory layer; the integration tests start their own

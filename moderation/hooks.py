@@ -6,9 +6,9 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from rooms.models import Message
+from rooms.models import Message, MessageState
 
-from . import outbox, rule_store
+from . import outbox, rule_store, second_look_runner
 from .models import Escalation, Flag
 from .pipeline import Decision
 from .rules import CompiledRuleSet
@@ -22,6 +22,10 @@ class RoomHooks:
 
     def record_decision(self, message: Message, decision: Decision) -> None:
         outbox.record_decision(message, decision)
+        if message.state == MessageState.VISIBLE:
+            # The second look's push path: read again within a second of the commit (a held message is not
+            # in the room: moderators already review it).
+            second_look_runner.push_on_commit(message)
 
     def record_report(self, message: Message, reports_to_hide: int, established_before: datetime) -> None:
         outbox.record_report(message, reports_to_hide, established_before)

@@ -326,3 +326,16 @@ class SecondLookCursor(models.Model):
 
     def __str__(self) -> str:
         return f"second look read up to message {self.last_message_id}"
+
+
+class SecondLookReading(models.Model):
+    """A room message the second look's push path already read, ahead of the cursor: the sweep skips it rather
+    than encode it again. Rows at or below the cursor say nothing more and are deleted as the cursor passes."""
+
+    # A plain id, not a foreign key: the row outlives nothing (pruned behind the cursor) and must never block or
+    # cascade a message's deletion.
+    message_id = models.BigIntegerField(primary_key=True)
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"second look read message {self.message_id}"

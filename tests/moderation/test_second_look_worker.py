@@ -37,6 +37,7 @@ def second_look_on(settings):
             pytest.fail(f"CI=true but {message}", pytrace=False)
         pytest.skip(message)
     settings.CRISIS_SECOND_LOOK = True
+    settings.CRISIS_SECOND_LOOK_PUSH = False  # the sweep alone (test_second_look_push.py covers the push path)
 
 
 @pytest.fixture
