@@ -185,6 +185,36 @@ async def test_opted_in_student_is_notified_of_a_reply_while_the_tab_is_in_the_b
     assert notifications == [{"title": f"{alias} replied to you", "body": "it stays with you, talking helps"}]
 
 
+async def test_a_student_who_follows_a_room_is_notified_of_every_new_message_there(browser, chat_server):
+    amara = await logged_in_page(browser, chat_server, "amara")
+    ben = await logged_in_page(browser, chat_server, "ben")
+    await ben.add_init_script(FAKE_NOTIFICATIONS)
+    await open_room(ben, chat_server, "residency-match")
+    await ben.get_by_role("button", name="Follow this room").click()
+    await expect(ben.locator(".follow-toggle")).to_have_text("Following")
+    await expect(ben.locator(".follow-toggle")).to_have_attribute("aria-pressed", "true")
+    await ben.evaluate(
+        "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    await open_room(amara, chat_server, "residency-match")
+    await send(amara, "anyone else refreshing their email every five minutes")
+    await expect(ben.locator("#messages li.message")).to_have_count(1)
+    title = await ben.title()
+    notifications = await ben.evaluate("window.__notifications")
+    assert notifications == [
+        {
+            "title": f"New message in {title.split(') ', 1)[1]}",
+            "body": "anyone else refreshing their email every five minutes",
+        }
+    ]
+    # Unfollowed: the count still shows in the title, but nothing pops up.
+    await ben.get_by_role("button", name="Following").click()
+    await send(amara, "ok just me then")
+    await expect(ben.locator("#messages li.message")).to_have_count(2)
+    assert len(await ben.evaluate("window.__notifications")) == 1
+
+
 async def test_a_second_tab_of_the_author_offers_edit_and_delete_on_a_message_sent_from_the_first(
     browser, chat_server
 ):

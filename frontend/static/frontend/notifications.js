@@ -1,5 +1,6 @@
 // Keeping up with a room: the unread count in the tab title, read markers for the directory's unread counts
-// (the `read` frame), opt-in browser notifications for replies to you and mentions of you, and @mention
+// (the `read` frame), opt-in browser notifications for replies to you and mentions of you (every room) and for
+// any new message in a room you follow (that room only), and @mention
 // autocomplete from the names recently shown in the room. room.js calls arrived() for every message it shows
 // and joined() after each room.joined.
 //
@@ -75,8 +76,9 @@ export function createNotifications({ send, root, input, actions, roomTitle, las
     unread += 1;
     showTitle();
     const replyToMe = message.reply_to && !message.reply_to.unavailable && actions.isMine(message.reply_to.seq);
-    if (replyToMe) notify(`${message.author.name} replied to you`, message.body);
-    else if (mentionsMe(message)) notify(`${message.author.name} mentioned you`, message.body);
+    if (replyToMe) notify(`${message.author.name} replied to you`, message.body, optedIn());
+    else if (mentionsMe(message)) notify(`${message.author.name} mentioned you`, message.body, optedIn());
+    else notify(`New message in ${roomTitle}`, message.body, following());
   }
 
   function joined(frame) {
@@ -92,8 +94,15 @@ export function createNotifications({ send, root, input, actions, roomTitle, las
     try { return localStorage.getItem(NOTIFY_KEY) === "on"; } catch { return false; }
   }
 
-  function notify(title, body) {
-    if (!supported || !optedIn() || Notification.permission !== "granted") return;
+  // A room the student follows: every new message here notifies (this browser only, like the opt-in above).
+  const followKey = `medpeer.follow.${root.dataset.slug}`;
+  function following() {
+    try { return localStorage.getItem(followKey) === "on"; } catch { return false; }
+  }
+
+  // ``wanted``: the student opted in to this kind of notification.
+  function notify(title, body, wanted) {
+    if (!supported || !wanted || Notification.permission !== "granted") return;
     if (document.visibilityState === "visible" && document.hasFocus()) return; // they can see it already
     const text = body.length > 120 ? body.slice(0, 119) + "…" : body;
     // The text stays on this device; it is what the room already showed this student.
@@ -120,9 +129,26 @@ export function createNotifications({ send, root, input, actions, roomTitle, las
       ? "You get a browser notification when someone replies to you or mentions you here while this tab is in the background"
       : "Get a browser notification when someone replies to you or mentions you";
   }
+  const follow = button("", async () => {
+    if (following()) {
+      try { localStorage.removeItem(followKey); } catch { /* storage disabled */ }
+    } else if ((await Notification.requestPermission()) === "granted") {
+      try { localStorage.setItem(followKey, "on"); } catch { /* storage disabled */ }
+    }
+    showFollow();
+  }, "follow-toggle");
+  function showFollow() {
+    const on = following() && Notification.permission === "granted";
+    follow.textContent = on ? "Following" : "Follow this room";
+    follow.setAttribute("aria-pressed", String(on));
+    follow.title = on
+      ? "You get a browser notification for every new message here while this tab is in the background"
+      : "Get a browser notification for every new message in this room";
+  }
   if (supported) {
     showToggle();
-    document.getElementById("conn-state")?.closest("p")?.append(" ", toggle);
+    showFollow();
+    document.getElementById("conn-state")?.closest("p")?.append(" ", toggle, " ", follow);
   }
 
   // --- @mentions ------------------------------------------------------------------------------------------
