@@ -946,7 +946,7 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
         result["fanout"] = await fanout_scenarios(config, client, students, plan, moderator, servers)
         if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
             result["big_room"] = await big_room_scenario(config, client, students, plan, servers)
-        if plan.full and config.name in {"raw", "tutorial-redis", "ours-production", "ours-production-daphne"}:
+        if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
             # On fresh processes: memory freed by the load phases would otherwise hold the new sockets.
             result["server_cpu_seconds"] = round(servers.cpu_seconds() - cpu_before, 1)
             servers.stop()
