@@ -249,6 +249,31 @@ class Servers:
         )
 
 
+def machine_cpu() -> dict[str, float]:
+    """CPU seconds so far: the whole machine busy and idle, and every postgres and redis-server process together.
+
+    The difference over a phase says where the ceiling is: the cores (busy near 100%), PostgreSQL or Redis.
+    PostgreSQL and Redis are shared with anything else running on the machine.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    totals = {"busy": (sum(fields) - idle) / tick, "idle": idle / tick, "postgres": 0.0, "redis": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        kind = "postgres" if name.startswith("postgres") else "redis" if name.startswith("redis-server") else None
+        if kind:
+            rest = text.rsplit(")", 1)[1].split()
+            totals[kind] += (int(rest[11]) + int(rest[12])) / tick
+    return totals
+
+
 # ---------------------------------------------------------------------------------------------- clients
 
 
@@ -484,6 +509,7 @@ class Bench:
         sent = [0] * len(self.senders)
         start = time.perf_counter() + 0.2
         cpu_before = self.cpu() if self.cpu else None
+        machine_before = machine_cpu()
         self.load.phase = phase
         side = asyncio.create_task(side_task(start, seconds)) if side_task else None
         await asyncio.gather(
@@ -501,6 +527,9 @@ class Bench:
             await asyncio.sleep(0.05)
         phase.closed = True
         cpu_used = self.cpu() - cpu_before if self.cpu else None
+        machine_after = machine_cpu()
+        used = {kind: machine_after[kind] - machine_before[kind] for kind in machine_after}
+        wall = time.perf_counter() - start
         side_result = await side if side else None
         settled = await self.load.settle()
         # Saturation counts after the first second (a quarter of a short phase): the queue has built up by then.
@@ -526,6 +555,12 @@ class Bench:
                 if cpu_used is not None and phase.delivered
                 else None
             ),
+            # Where the CPU went during the phase (cores busy in %, of all cores; PostgreSQL and Redis in % of
+            # one core), from when sending started to the end of the grace period.
+            "machine_busy_pct": round(100 * used["busy"] / max(1e-9, used["busy"] + used["idle"]), 1),
+            "servers_cpu_pct": round(100 * cpu_used / wall, 1) if cpu_used is not None else None,
+            "postgres_cpu_pct": round(100 * used["postgres"] / wall, 1),
+            "redis_cpu_pct": round(100 * used["redis"] / wall, 1),
             # How long the backlog took to drain after the grace period (before the next phase starts).
             "settle_seconds": round(settled, 1),
             **summarise_latency(phase.latencies),
@@ -911,7 +946,7 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
         result["fanout"] = await fanout_scenarios(config, client, students, plan, moderator, servers)
         if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
             result["big_room"] = await big_room_scenario(config, client, students, plan, servers)
-        if plan.full and config.name in {"raw", "tutorial-redis", "ours-production", "ours-production-daphne"}:
+        if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
             # On fresh processes: memory freed by the load phases would otherwise hold the new sockets.
             result["server_cpu_seconds"] = round(servers.cpu_seconds() - cpu_before, 1)
             servers.stop()
@@ -920,6 +955,9 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
             client = Client(config, servers.ports, students if config.kind == "ours" else None)
             result["idle_sockets"] = await idle_sockets_scenario(config, client, students, servers, plan.idle_sockets)
         if plan.full and config.name == "ours-production":
+            # Let the server finish with the 5,000 sockets that just closed (their leaves hit Redis at once),
+            # so the storm measures reconnecting, not the tail of that burst.
+            await asyncio.sleep(10)
             result["reconnect_storm"] = await reconnect_storm_scenario(client, students, plan)
     except Exception as error:
         result["error"] = f"{type(error).__name__}: {error}"

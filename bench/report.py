@@ -92,8 +92,8 @@ def fanout_table(run: dict) -> list[str]:
 def detail_table(run: dict) -> list[str]:
     lines = [
         "| server | offered/s | p50 | p95 | p99 | max | delivered/s | lost | duplicates | reordered "
-        "| server CPU per 1,000 deliveries |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| server CPU per 1,000 deliveries | cores busy; servers / PostgreSQL / Redis CPU |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in run["results"]:
         fanout = result.get("fanout", {})
@@ -108,7 +108,9 @@ def detail_table(run: dict) -> list[str]:
                 f"| {result['config']} | {offered} | {ms(entry['p50_ms'])} | {ms(entry['p95_ms'])} | "
                 f"{ms(entry['p99_ms'])} | {ms(entry['max_ms'])} | {num(entry['deliveries_per_second'])} | "
                 f"{entry['lost']:,} ({entry['loss_pct']:g}%) | {entry['duplicates']} | {entry['reordered']} | "
-                f"{ms(entry.get('server_cpu_ms_per_1000_deliveries'))} |"
+                f"{ms(entry.get('server_cpu_ms_per_1000_deliveries'))} | {pct(entry.get('machine_busy_pct'))}; "
+                f"{pct(entry.get('servers_cpu_pct'))} / {pct(entry.get('postgres_cpu_pct'))} "
+                f"/ {pct(entry.get('redis_cpu_pct'))} |"
             )
     return lines
 
@@ -120,16 +122,24 @@ def saturation_table(run: dict) -> list[str]:
     )
     raw = configs.get("raw", {}).get("fanout", {}).get("saturation", {}).get("saturation_deliveries_per_second")
     lines = [
-        "| server | saturation deliveries/s | vs tutorial (Redis) | vs raw |",
-        "| --- | --- | --- | --- |",
+        "| server | saturation deliveries/s | vs tutorial (Redis) | vs raw | during overload: cores busy "
+        "| CPU of the servers / PostgreSQL / Redis (% of one core) |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for result in run["results"]:
-        value = result.get("fanout", {}).get("saturation", {}).get("saturation_deliveries_per_second")
+        phase = result.get("fanout", {}).get("saturation", {})
+        value = phase.get("saturation_deliveries_per_second")
         lines.append(
             f"| {result['title']} | {num(value)} | {fmt_ratio(ratio(value, tutorial))} "
-            f"| {fmt_ratio(ratio(value, raw))} |"
+            f"| {fmt_ratio(ratio(value, raw))} | {pct(phase.get('machine_busy_pct'))} "
+            f"| {pct(phase.get('servers_cpu_pct'))} / {pct(phase.get('postgres_cpu_pct'))} "
+            f"/ {pct(phase.get('redis_cpu_pct'))} |"
         )
     return lines
+
+
+def pct(value) -> str:
+    return "—" if value is None else f"{value:.0f}%"
 
 
 def connections_table(run: dict) -> list[str]:

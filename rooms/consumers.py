@@ -125,12 +125,10 @@ class RoomConsumer(ChatConsumer):
                 await self._release_room_events()
 
     async def _release_room_events(self) -> None:
-        """Send the held room events in order (events arriving meanwhile join the end), then stop holding."""
-        try:
-            while self._held_events:
-                await self.dispatch(self._held_events.pop(0))
-        finally:
-            self._held_events = None
+        """Send the held room events in order, behind any frames still queued for this socket, then stop holding."""
+        held, self._held_events = self._held_events, None
+        for event in held or ():
+            self.fanout_event(event)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.membership is None:
