@@ -34,12 +34,14 @@ run: install
 # server processes on PostgreSQL and Redis), then the in-process tests again on PostgreSQL and Redis.
 test: install browser test-embedded test-production
 
-# Browser tests drive Debian's Chromium, and the proxy-stack test Debian's nginx
+# Browser tests drive Debian's Chromium (with an emoji font, so reactions render in screenshots), and the
+# proxy-stack test Debian's nginx
 # (tests/integration/test_proxy_stack.py): install them when missing and we may (root with apt-get).
 # `playwright install` cannot download browsers on our machines.
 browser:
 	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing="$$missing fonts-noto-color-emoji"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing Debian's$$missing for the browser and proxy tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \

@@ -62,7 +62,7 @@ async def capture(server):
         await say(mentor, "That fear is so common in third year. Tiredness causes errors; it's not a verdict on you.")
         await say(maya, "Thank you. Honestly some nights I don't want to be here anymore.")
         await maya.wait_for_selector("#support-card")
-        await maya.screenshot(path=OUT / "room-student-phone.png", full_page=True)
+        await maya.screenshot(path=OUT / "room-student-phone.png")  # the room fills the screen: no full page
         await jordan.screenshot(path=OUT / "room-peer-desktop.png")
         await moderator.goto(f"{server.http}/moderation/")
         await moderator.wait_for_selector("#escalations li")

@@ -251,3 +251,19 @@ async def test_first_visit_on_a_phone_asks_how_to_appear_then_shows_the_newest_m
     await eventually(lambda: assert_fully_visible(amara, newest(amara)))
     await expect(newest(amara)).to_contain_text("Seeded message 60")
     assert await amara.evaluate("document.activeElement.id") == "body"
+
+
+async def test_on_a_phone_the_support_card_opens_at_its_words_and_numbers_not_at_its_close_button(
+    browser, chat_server
+):
+    seed_messages(chat_server, ROOM, "ben", 20)
+    amara = await logged_in_page(browser, chat_server, "amara", width=360, height=740)
+    await open_room(amara, chat_server, ROOM)
+    if await amara.is_visible("#identity-choice"):
+        await amara.click("#choose-alias")
+    await send(amara, "honestly some nights i don't want to be here anymore")
+    card = amara.locator("#support-card")
+    await expect(card).to_be_visible()
+    await expect(amara.locator("#support-title")).to_be_in_viewport()
+    await expect(card.locator("li").first).to_be_in_viewport()
+    await expect(amara.locator("#support-title")).to_be_focused()

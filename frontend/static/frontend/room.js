@@ -410,7 +410,12 @@ function showSupport(frame) {
   const close = button("Close", () => card.remove());
   card.append(title, text, list, close);
   root.prepend(card);
-  close.focus();
+  // Start reading at the top of the card, not at its Close button: on a phone the card scrolls, and focusing
+  // Close would show only the button, not the words and the numbers to call.
+  title.tabIndex = -1;
+  title.focus({ preventScroll: true });
+  card.scrollIntoView({ block: "start" });
+  card.scrollTop = 0;
 }
 
 function send(frame) {
