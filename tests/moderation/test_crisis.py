@@ -267,6 +267,8 @@ KNOWN_FALSE_ALARMS_AT_HIGH = [
     "I would never hurt myself",
     "I have a plan for dedicated and I'm going to stick to it",
     "took 2 ibuprofen for my headache",
+    # Ordinary distress about mistakes: level 2 at high (the README's demo conversation shows it in the queue).
+    "Third night of call this week. I keep making small mistakes and I'm scared it'll show.",
 ]
 
 
