@@ -1,6 +1,9 @@
 """Consumer plumbing shared by the room and moderator sockets."""
 
+import logging
+
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from core.errors import (
@@ -16,11 +19,33 @@ from rooms.ratelimit import FrameBudget
 
 from .access import user_group
 
+logger = logging.getLogger(__name__)
+
 
 class ChatConsumer(AsyncWebsocketConsumer):
     frame_budget: FrameBudget | None = None
     # The user whose socket slot this socket holds (presence.claim_socket), until it is released.
     slot_user_id: int | None = None
+    # Set once websocket_disconnect has run: leaving groups, presence and the fan-out happens once.
+    disconnected = False
+
+    async def __call__(self, scope, receive, send):
+        """Run the consumer; if it stops on an exception, still leave everything a disconnect would.
+
+        Channels runs ``websocket_disconnect`` only for a disconnect message. A handler that raises (under
+        Uvicorn a send to a client that has gone raises) would otherwise leave this socket in the room's
+        fan-out, its groups, presence and its socket slot for the life of the process.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if not self.disconnected:
+                try:
+                    await self.websocket_disconnect({"type": "websocket.disconnect", "code": 1006})
+                except StopConsumer:
+                    pass
+                except Exception:
+                    logger.exception("cleanup of a consumer that stopped on an error failed")
 
     async def accept_logged_in_user(self):
         """Accept the socket and return the logged-in user; None (the socket closed) for visitors (4401) and
@@ -58,6 +83,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
         If Redis fails here, the slot is no longer refreshed by this process and ages out with presence's TTL.
         """
+        self.disconnected = True
         user_id, self.slot_user_id = self.slot_user_id, None
         try:
             if user_id is not None:

@@ -56,8 +56,8 @@ class Outbox:
     An ASGI server may make ``send`` wait while a socket's transport is full (Uvicorn does): awaited in the
     fan-out's loop over a room's sockets, one slow reader would hold up everyone after it. So a send is started
     at once and, when it completes without waiting (the usual case), costs no task; when it has to wait, the
-    rest of it runs in a task, and frames for this socket queue behind it (at most OUTBOX_CAPACITY, oldest
-    dropped first) until the socket drains, or, past that, ``on_overflow`` closes it.
+    rest of it runs in a task, and frames for this socket queue behind it until the socket drains; past
+    OUTBOX_CAPACITY waiting frames, ``on_overflow`` closes the socket (nothing is dropped silently).
     """
 
     __slots__ = ("on_overflow", "overflowed", "queued", "send")
@@ -167,7 +167,17 @@ class Fanout:
         channel = _channel(group)
         if channel not in self._confirmed:
             self._confirmed[channel] = asyncio.get_running_loop().create_future()
-            await self._subscribe(channel)
+            try:
+                await self._subscribe(channel)
+            except BaseException:
+                # Redis refused or dropped the SUBSCRIBE: forget it (redis-py will not resubscribe a channel it
+                # never confirmed), so the next join in this room asks again instead of waiting on nothing.
+                self._confirmed.pop(channel, None)
+                self._unconfirmed[channel] -= 1
+                if self._unconfirmed[channel] <= 0:
+                    del self._unconfirmed[channel]
+                await self.leave(group, receiver)
+                raise
         try:
             await asyncio.wait_for(asyncio.shield(self._confirmed[channel]), SUBSCRIBE_TIMEOUT_SECONDS)
         except TimeoutError:

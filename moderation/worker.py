@@ -119,19 +119,35 @@ def _claim_due(now: datetime) -> Escalation | None:
 
 
 def tick(now: datetime | None = None) -> int:
-    """Purge messages past retention (moderation.retention), run the outreach timers (checkin_timers) and the
-    second look (second_look_runner), then act on every open escalation whose timer ran out; return how many
+    """Act on every open escalation whose timer ran out, then run the outreach timers (checkin_timers), the
+    retention purge (moderation.retention) and the second look (second_look_runner); return how many
     escalations and check-ins were acted on.
+
+    Escalations come first and each later step runs on its own: a failing or slow step (the second look reads
+    up to a batch of messages with the encoder) never delays or stops a crisis re-alert.
+    """
+    now = now or timezone.now()
+    handled = realert_due_escalations(now)
+    for step in (checkin_timers.tick, purge_expired_messages, second_look_runner.tick):
+        try:
+            acted = step(now)
+        except Exception:
+            logger.exception("worker step %s failed; the other steps ran", step.__module__ + "." + step.__name__)
+            continue
+        if step is checkin_timers.tick:
+            handled += acted
+    return handled
+
+
+def realert_due_escalations(now: datetime) -> int:
+    """Re-alert moderators (then on-call staff) for every open escalation whose timer ran out; return how many.
 
     Claim in a transaction, notify outside any transaction, then record: a hanging mail server or webhook
     (up to EMAIL_TIMEOUT and WEBHOOK_TIMEOUT_SECONDS) holds no lock, so moderators acknowledging this very
     escalation, and on SQLite every writer, go on meanwhile. A worker that dies between claiming and recording
     notifies again once the claim runs out: on-call staff may be told twice, never not at all.
     """
-    now = now or timezone.now()
-    purge_expired_messages(now)
-    handled = checkin_timers.tick(now)
-    second_look_runner.tick(now)  # bounded per pass (CRISIS_SECOND_LOOK_BATCH); logs its own lag
+    handled = 0
     while (escalation := _claim_due(now)) is not None:
         stage = escalation.notify_stage
         remind_moderators(escalation, now)

@@ -124,3 +124,14 @@ def test_worker_command_runs_once(escalation, settings):
     Escalation.objects.filter(pk=escalation.pk).update(next_action_at=timezone.now() - timedelta(seconds=1))
     call_command("run_moderation_worker", "--once", stdout=None)
     assert channels_tried(escalation) == [("moderators", True)]
+
+
+def test_a_failing_step_never_stops_the_crisis_realerts(escalation, monkeypatch):
+    def broken(now):
+        raise RuntimeError("one bad check-in")
+
+    monkeypatch.setattr(worker.checkin_timers, "tick", broken)
+    monkeypatch.setattr(worker, "purge_expired_messages", broken)
+    assert worker.tick(escalation.created_at + timedelta(minutes=3)) == 1
+    escalation.refresh_from_db()
+    assert escalation.notify_stage == worker.STAGE_REALERTED

@@ -177,3 +177,37 @@ def test_an_event_for_everyone_but_one_member_keeps_that_member_through_redis():
     assert fanout._decode(fanout._encode(event)) == event
     plain = {"type": "room.message", "frame": '{"a": "b\\nc"}'}
     assert fanout._decode(fanout._encode(plain)) == plain
+
+
+async def test_a_socket_whose_consumer_stops_on_an_error_leaves_the_room(room, alice, connect, monkeypatch):
+    from rooms.consumers import RoomConsumer
+
+    a = await connect(alice, room.slug)
+    await a.receive_json_from()
+    group = room_group(room.pk)
+    assert len(fanout.fanout().members[group]) == 1
+
+    async def client_gone(self, frame):  # as Uvicorn raises on a send to a client that has gone
+        raise ConnectionResetError("client went away")
+
+    monkeypatch.setattr(RoomConsumer, "send_frame", client_gone)
+    await a.send_json_to({"type": "history.fetch", "before_seq": 1, "limit": 10})
+    with pytest.raises(ConnectionResetError):
+        while True:  # frames sent before the error (presence) come first
+            await a.receive_output(timeout=3)
+    assert group not in fanout.fanout().members, "the consumer that stopped left the fan-out (and its room)"
+
+
+async def test_a_failed_subscribe_is_forgotten_so_the_next_join_asks_again(monkeypatch):
+    hub = fanout.Fanout()
+    monkeypatch.setattr(fanout, "redis_enabled", lambda: True)
+
+    async def refused(channel):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(hub, "_subscribe", refused)
+    member = Member(SlowSocket())
+    with pytest.raises(ConnectionError):
+        await hub.join("room.1", member)
+    assert hub._confirmed == {} and not hub._unconfirmed, "no subscription left waiting on nothing"
+    assert "room.1" not in hub.members
