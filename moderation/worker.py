@@ -156,9 +156,11 @@ def realert_due_escalations(now: datetime) -> int:
             stage = STAGE_ONCALL_NOTIFIED
         elif stage < STAGE_REALERTED:
             stage = STAGE_REALERTED
-        # An update, not save(): a moderator may have acknowledged it meanwhile, and that must stand.
+        # An update, not save(): a moderator may have acknowledged it meanwhile, and that must stand; and the
+        # level read now, not at the claim: the second look may have raised it while we notified.
+        level = Escalation.objects.filter(pk=escalation.pk).values_list("level", flat=True).first()
         Escalation.objects.filter(pk=escalation.pk).update(
-            notify_stage=stage, next_action_at=now + escalation_timer(escalation.level)
+            notify_stage=stage, next_action_at=now + escalation_timer(escalation.level if level is None else level)
         )
         handled += 1
     return handled

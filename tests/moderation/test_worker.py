@@ -135,3 +135,16 @@ def test_a_failing_step_never_stops_the_crisis_realerts(escalation, monkeypatch)
     assert worker.tick(escalation.created_at + timedelta(minutes=3)) == 1
     escalation.refresh_from_db()
     assert escalation.notify_stage == worker.STAGE_REALERTED
+
+
+def test_a_level_raised_while_the_worker_notifies_keeps_its_shorter_timer(escalation, monkeypatch):
+    Escalation.objects.filter(pk=escalation.pk).update(level=1)
+
+    def raised_meanwhile(claimed, now):  # the second look raises the level while the worker notifies
+        Escalation.objects.filter(pk=claimed.pk).update(level=3)
+
+    monkeypatch.setattr(worker, "remind_moderators", raised_meanwhile)
+    now = escalation.created_at + timedelta(hours=2)
+    assert worker.tick(now) == 1
+    escalation.refresh_from_db()
+    assert escalation.next_action_at == now + worker.escalation_timer(3)
