@@ -257,9 +257,9 @@ class RoomConsumer(ChatConsumer):
     def fanout_event(self, event: dict) -> None:
         """A room event from core.fanout: held while connecting or answering a frame, else sent at once.
 
-        Every room event carries its frame ready to send (room_message, room_presence, room_frame): it goes to the
-        socket's Outbox without the dispatch and send wrappers a channel-layer event goes through, and without
-        making the fan-out wait if this socket is slow to read.
+        Every room event (``room.message``, ``room.presence``, ``room.frame``, ``room.worried``) carries its frame
+        ready to send: it goes to the socket's Outbox without the dispatch and send wrappers a channel-layer event
+        goes through, and without making the fan-out wait if this socket is slow to read.
         """
         if self._held_events is not None:
             self._held_events.append(event)
@@ -267,29 +267,11 @@ class RoomConsumer(ChatConsumer):
         if self.membership is None:
             return  # closing
         if event.get("except_member") == self.membership.pk:
-            return  # the worried-peer card: everyone but the author (room_worried)
+            return  # the worried-peer card (room.worried): everyone in the room but the author
         self._outbox.put({"type": "websocket.send", "text": event["frame"]})
 
-    # Room events (through core.fanout) and member events (channel layer): each carries a frame serialised
-    # once for every recipient. After disconnect() (membership None) the socket is closing: events are dropped.
-    async def room_message(self, event):
-        if self.membership is not None:
-            await self.send(text_data=event["frame"])
-
-    async def room_presence(self, event):
-        if self.membership is not None:
-            await self.send(text_data=event["frame"])
-
-    async def room_frame(self, event):
-        """Any other pre-serialised frame for the whole room (message.removed, slow_mode)."""
-        if self.membership is not None:
-            await self.send(text_data=event["frame"])
-
-    async def room_worried(self, event):
-        """The "If a message here worries you" card: for everyone in the room but the author of the message."""
-        if self.membership is not None and self.membership.pk != event["except_member"]:
-            await self.send(text_data=event["frame"])
-
+    # Member events (channel layer) carry a frame serialised once. Room events never reach a handler: they all
+    # go through core.fanout to fanout_event. After disconnect() (membership None) events are dropped.
     async def member_frame(self, event):
         """A frame for this member only (a moderator's warning, a mute)."""
         if self.membership is not None:
