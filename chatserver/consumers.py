@@ -79,17 +79,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await super().websocket_receive(message)
 
     async def websocket_disconnect(self, message):
-        """Free the socket's slot, then leave groups and run the subclass's ``disconnect`` as Channels does.
+        """Free the socket's slot, leave its groups and run the subclass's ``disconnect``; then stop.
 
-        If Redis fails here, the slot is no longer refreshed by this process and ages out with presence's TTL.
+        Channels' own version leaves the groups first and stops at the first failure: with Redis away, the
+        subclass's ``disconnect`` never ran, and the socket stayed in its room's fan-out and presence for the life
+        of the process. Here every step runs whatever the others do. What fails in Redis ages out there: the slot
+        and presence with presence's TTL, group memberships with the layer's group expiry.
         """
         self.disconnected = True
         user_id, self.slot_user_id = self.slot_user_id, None
-        try:
-            if user_id is not None:
-                await presence.release_socket(user_id, self.channel_name)
-        finally:
-            await super().websocket_disconnect(message)
+        if user_id is not None:
+            await cleanup_step(presence.release_socket(user_id, self.channel_name), "release its socket slot")
+        for group in self.groups:
+            await cleanup_step(self.channel_layer.group_discard(group, self.channel_name), f"leave {group}")
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def access_changed(self, event):
         """The account logged out, changed password, was deactivated or changed role (chatserver.access).
@@ -118,6 +122,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+
+async def cleanup_step(step, what: str) -> None:
+    """Await one cleanup step; if it fails, log it and go on (the next steps must still run)."""
+    try:
+        await step
+    except Exception:
+        logger.warning("a closing socket could not %s", what, exc_info=True)
 
 
 class UnknownPathConsumer(ChatConsumer):

@@ -49,8 +49,13 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
     """
 
     async def _drop_idle_connections(self) -> None:
+        """Disconnect every pooled connection, in use or not (each reconnects on its next use).
+
+        Connections in use when Redis went away are as dead as the idle ones; one still in use now (a receive
+        being cancelled as its socket closes) would go back to the pool and fail the next socket's first receive.
+        """
         for index in range(self.ring_size):
-            await self.connection(index).connection_pool.disconnect(inuse_connections=False)
+            await self.connection(index).connection_pool.disconnect(inuse_connections=True)
 
     async def _once_more_after_reconnect(self, operation, *args):
         try:

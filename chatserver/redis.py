@@ -11,8 +11,12 @@ import weakref
 
 from django.conf import settings
 from redis import asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
+_subscription_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def redis_enabled() -> bool:
@@ -20,12 +24,38 @@ def redis_enabled() -> bool:
 
 
 def get_redis() -> aioredis.Redis:
-    """Return the Redis client for the running loop. Precondition: REDIS_URL is set."""
+    """Return the Redis client for the running loop. Precondition: REDIS_URL is set.
+
+    A command that finds its pooled connection closed is sent once more on a fresh one. After Redis restarts,
+    every idle connection in the pool is dead, and redis-py 8 hands them out unchecked, so without this the first
+    command on each (a socket's presence, a publish) failed. Our commands bear running twice (presence and socket
+    slots are sets, a rate-limit token counted twice errs on the safe side, a frame published twice is dropped by
+    seq). Subscriptions use ``subscription_redis`` instead.
+    """
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True, **settings.REDIS_POOL_OPTIONS)
+        client = aioredis.Redis.from_url(
+            settings.REDIS_URL,
+            decode_responses=True,
+            retry_on_error=[RedisConnectionError],
+            **settings.REDIS_POOL_OPTIONS,
+        )
         _clients[loop] = client
+    return client
+
+
+def subscription_redis() -> aioredis.Redis:
+    """Return the running loop's client for subscriptions: one that never retries by itself.
+
+    A pubsub that reconnected and subscribed again on its own would hide the gap in between, and the messages
+    published in it; core.fanout must see the failure to close its sockets (they catch up by seq).
+    """
+    loop = asyncio.get_running_loop()
+    client = _subscription_clients.get(loop)
+    if client is None:
+        client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True, **settings.REDIS_POOL_OPTIONS)
+        _subscription_clients[loop] = client
     return client
 
 

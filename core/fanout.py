@@ -29,15 +29,13 @@ from typing import Protocol
 
 from django.conf import settings
 
-from chatserver.redis import get_redis, key, redis_enabled
+from chatserver.redis import get_redis, key, redis_enabled, subscription_redis
 
 logger = logging.getLogger(__name__)
 
 ROOM_GROUP_PREFIX = "room."
 # How long a socket joining a room waits for Redis to confirm the subscription before reading history.
 SUBSCRIBE_TIMEOUT_SECONDS = 5.0
-# Pause before reading again after the subscription's connection failed (Redis restarting).
-RETRY_SECONDS = 0.5
 
 
 # Frames waiting for one slow socket before it is given up on: its owner closes it (4413, CLOSE_TOO_SLOW) and
@@ -48,6 +46,10 @@ OUTBOX_CAPACITY = 1000
 class Receiver(Protocol):
     def fanout_event(self, event: dict) -> None:
         """Take a room event (``{"type": ..., "frame": str}``) without waiting: see Outbox."""
+
+    def fanout_lost(self) -> None:
+        """This process lost its subscription (Redis went away): frames may have been missed, so close without
+        waiting; the client reconnects and catches up by seq. The receiver is already out of the fan-out."""
 
 
 class Outbox:
@@ -149,6 +151,9 @@ class Fanout:
         # Dicts as ordered sets: sockets get a frame in the order they joined.
         self.members: dict[str, dict[Receiver, None]] = {}
         self.pubsub = None
+        # One SUBSCRIBE or UNSUBSCRIBE at a time: redis-py's pubsub opens its connection on the first command, and
+        # two first commands at once each opened one; whatever went on the connection nobody reads was lost.
+        self._commands = asyncio.Lock()
         self.reader: asyncio.Task | None = None
         # Subscriptions asked for and not yet confirmed by Redis, per channel; and the join waiting on each.
         self._unconfirmed: collections.Counter[str] = collections.Counter()
@@ -165,8 +170,9 @@ class Fanout:
         if not redis_enabled():
             return
         channel = _channel(group)
-        if channel not in self._confirmed:
-            self._confirmed[channel] = asyncio.get_running_loop().create_future()
+        confirmed = self._confirmed.get(channel)
+        if confirmed is None:
+            confirmed = self._confirmed[channel] = asyncio.get_running_loop().create_future()
             try:
                 await self._subscribe(channel)
             except BaseException:
@@ -179,7 +185,7 @@ class Fanout:
                 await self.leave(group, receiver)
                 raise
         try:
-            await asyncio.wait_for(asyncio.shield(self._confirmed[channel]), SUBSCRIBE_TIMEOUT_SECONDS)
+            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_TIMEOUT_SECONDS)
         except TimeoutError:
             # Redis is slow or down: the socket still works and catches up by seq on its next reconnect.
             logger.warning("fan-out subscription to %s not confirmed in time", group)
@@ -193,11 +199,13 @@ class Fanout:
         if members:
             return
         del self.members[group]
-        if redis_enabled():
+        if redis_enabled() and self.pubsub is not None:
             channel = _channel(group)
             self._confirmed.pop(channel, None)
             try:
-                await self.pubsub.unsubscribe(channel)
+                async with self._commands:
+                    if self.pubsub is not None:
+                        await self.pubsub.unsubscribe(channel)
             except Exception:
                 logger.warning("fan-out unsubscribe from %s failed", group, exc_info=True)
 
@@ -218,18 +226,17 @@ class Fanout:
                 logger.exception("fan-out delivery of %s failed", event.get("type"))
 
     async def _subscribe(self, channel: str) -> None:
-        if self.pubsub is None:
-            self.pubsub = get_redis().pubsub()
-        self._unconfirmed[channel] += 1
-        await self.pubsub.subscribe(channel)
+        async with self._commands:
+            if self.pubsub is None:
+                self.pubsub = subscription_redis().pubsub()
+            self._unconfirmed[channel] += 1
+            await self.pubsub.subscribe(channel)
         if self.reader is None or self.reader.done():
             self.reader = asyncio.get_running_loop().create_task(self._read_forever())
 
     async def _read_forever(self) -> None:
-        """Deliver what Redis publishes to this process's subscriptions, in order; survive Redis restarts.
-
-        redis-py reconnects on the next read and subscribes again to every channel it had.
-        """
+        """Deliver what Redis publishes to this process's subscriptions, in order, until the subscription is lost
+        (then see ``_lose_subscriptions``) or no socket is left."""
         prefix_length = len(key("fanout", ""))
         while self.members or self._confirmed:
             try:
@@ -237,19 +244,54 @@ class Fanout:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.warning("fan-out subscription lost; reconnecting", exc_info=True)
-                await asyncio.sleep(RETRY_SECONDS)
-                continue
+                logger.warning("fan-out subscription lost; closing this process's room sockets", exc_info=True)
+                self._lose_subscriptions()
+                return
             if message is None:
                 continue
             kind, channel = message["type"], message["channel"]
             if kind == "message":
                 await self.deliver(channel[prefix_length:], _decode(message["data"]))
-            elif kind == "subscribe":
+            elif kind == "subscribe" and channel in self._unconfirmed:
                 self._unconfirmed[channel] -= 1
                 waiting = self._confirmed.get(channel)
                 if self._unconfirmed[channel] <= 0 and waiting is not None and not waiting.done():
                     waiting.set_result(None)
+
+    def _lose_subscriptions(self) -> None:
+        """Start again from nothing after the subscription's connection failed.
+
+        Messages published while it was down are gone, and Redis may have restarted empty. redis-py would
+        reconnect and subscribe again on the next read, but a join in between found its room "subscribed" and
+        returned before Redis had the subscription, so a message published right after it was lost (the Redis
+        restart fault test, about one run in two). So the pubsub is dropped, every pending join is failed, and
+        every socket is forgotten and told (``fanout_lost``: it closes and its client catches up by seq); the
+        next join subscribes on a fresh connection and waits for Redis to confirm it.
+        """
+        pubsub, self.pubsub = self.pubsub, None
+        lost = ConnectionError("the fan-out's Redis subscription was lost")
+        for waiting in self._confirmed.values():
+            if not waiting.done():
+                waiting.set_exception(lost)
+                waiting.exception()  # retrieved: a join that timed out no longer awaits it
+        self._confirmed.clear()
+        self._unconfirmed.clear()
+        receivers = [receiver for members in self.members.values() for receiver in members]
+        self.members.clear()
+        for receiver in receivers:
+            try:
+                receiver.fanout_lost()
+            except Exception:
+                logger.exception("closing a room socket after the fan-out lost Redis failed")
+        if pubsub is not None:
+            asyncio.get_running_loop().create_task(_close_quietly(pubsub))
+
+
+async def _close_quietly(pubsub) -> None:
+    try:
+        await pubsub.aclose()
+    except Exception:
+        logger.debug("closing a lost pubsub failed", exc_info=True)
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
-from chatserver.consumers import ChatConsumer
-from core.errors import CLOSE_TOO_SLOW
+from chatserver.consumers import ChatConsumer, cleanup_step
+from core.errors import CLOSE_CHANNEL_LAYER_LOST, CLOSE_TOO_SLOW
 from core.events import bind_to_running_loop
 from core.fanout import OUTBOX_CAPACITY, Outbox, fanout
 
@@ -105,9 +105,12 @@ class RoomConsumer(ChatConsumer):
         membership, self.membership = self.membership, None  # stops receive() at once; runs only once
         if membership is None:
             return
+        # Each step runs whatever the others do (Redis may be away: see ChatConsumer.websocket_disconnect).
         await fanout().leave(self.group, self)
-        await self.channel_layer.group_discard(member_group(membership.pk), self.channel_name)
-        await presence.leave(membership.room_id, self.user.pk, self.channel_name)
+        await cleanup_step(
+            self.channel_layer.group_discard(member_group(membership.pk), self.channel_name), "leave its member group"
+        )
+        await cleanup_step(presence.leave(membership.room_id, self.user.pk, self.channel_name), "leave presence")
 
     async def websocket_receive(self, message):
         """Answer the socket's frame before any room event that arrives meanwhile (the ack before the broadcast).
@@ -253,6 +256,11 @@ class RoomConsumer(ChatConsumer):
         never know it missed; it reconnects and catches up by ``after_seq``."""
         logger.warning("closing a room socket that stopped reading (%d frames waiting)", OUTBOX_CAPACITY)
         asyncio.get_running_loop().create_task(self.close(code=CLOSE_TOO_SLOW))
+
+    def fanout_lost(self) -> None:
+        """This process's fan-out lost Redis: room frames may have been missed. Close (4503), so the client
+        reconnects and catches up by ``after_seq`` instead of waiting for frames that will never come."""
+        asyncio.get_running_loop().create_task(self.close(code=CLOSE_CHANNEL_LAYER_LOST))
 
     def fanout_event(self, event: dict) -> None:
         """A room event from core.fanout: held while connecting or answering a frame, else sent at once.

@@ -119,6 +119,9 @@ class Member:
     def fanout_event(self, event):
         self.outbox.put({"type": "websocket.send", "text": event["frame"]})
 
+    def fanout_lost(self):
+        self.close()
+
 
 async def test_a_socket_that_stops_reading_holds_up_nobody_else_and_gets_its_frames_in_order():
     hub = fanout.Fanout()
@@ -211,3 +214,57 @@ async def test_a_failed_subscribe_is_forgotten_so_the_next_join_asks_again(monke
         await hub.join("room.1", member)
     assert hub._confirmed == {} and not hub._unconfirmed, "no subscription left waiting on nothing"
     assert "room.1" not in hub.members
+
+
+async def test_a_socket_that_closes_while_the_channel_layer_fails_still_leaves_the_room(
+    room, alice, connect, monkeypatch
+):
+    """Channels leaves a consumer's groups before its ``disconnect``: a failing group_discard (Redis away) used to
+    skip the rest, leaving the socket in the room's fan-out and presence for the life of the process."""
+    from channels.layers import get_channel_layer
+
+    from rooms.presence import presence
+
+    a = await connect(alice, room.slug)
+    await a.receive_json_from()
+    group = room_group(room.pk)
+    layer = get_channel_layer()
+
+    async def redis_away(group, channel):
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(layer, "group_discard", redis_away)
+    await a.disconnect()
+    assert group not in fanout.fanout().members, "the closed socket left the fan-out"
+    assert room.pk not in presence.local, "and is no longer counted online here"
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="subscriptions exist only with Redis")
+async def test_sockets_joining_several_rooms_at_once_are_all_subscribed():
+    """Many sockets connect at once after a deploy. redis-py's pubsub opens its connection on the first SUBSCRIBE;
+    two first SUBSCRIBEs at once each opened one, and the one sent on the connection nobody reads was lost: its
+    room's sockets waited for a confirmation that never came and then received nothing."""
+    hub = fanout.Fanout()
+    members = [Recorder() for _ in range(6)]
+    async with asyncio.timeout(fanout.SUBSCRIBE_TIMEOUT_SECONDS - 1):  # confirmed, not given up on
+        await asyncio.gather(*(hub.join(f"room.{number % 3}", member) for number, member in enumerate(members)))
+    for room_number in range(3):
+        await hub.publish(f"room.{room_number}", {"type": "room.frame", "frame": f"to {room_number}"})
+    async with asyncio.timeout(3):
+        for member in members:
+            await member.arrived.wait()
+    assert [member.frames for member in members] == [[f"to {number % 3}"] for number in range(6)]
+    hub.reader.cancel()
+
+
+class Recorder:
+    def __init__(self):
+        self.frames = []
+        self.arrived = asyncio.Event()
+
+    def fanout_event(self, event):
+        self.frames.append(event["frame"])
+        self.arrived.set()
+
+    def fanout_lost(self):
+        raise AssertionError("nothing was lost here")
