@@ -3,6 +3,7 @@
 import logging
 
 from channels.consumer import get_handler_name
+from channels.db import aclose_old_connections
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -93,6 +94,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for group in self.groups:
             await cleanup_step(self.channel_layer.group_discard(group, self.channel_name), f"leave {group}")
         await self.disconnect(message["code"])
+        # As Channels' own version does: the database thread's connection is closed when the socket ends (with
+        # CONN_MAX_AGE 0 it would otherwise stay open, and hold a test database that is being dropped).
+        await aclose_old_connections()
         raise StopConsumer()
 
     async def access_changed(self, event):

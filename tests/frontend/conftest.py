@@ -1,13 +1,16 @@
 """Browser tests: Playwright for Python driving Debian's Chromium against a real server process."""
 
+import atexit
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from tests import services as test_services
-from tests.integration.conftest import sqlite_env, start_server  # noqa: F401  (fixtures)
-from tests.integration.harness import manage
+from tests.integration.conftest import sqlite_env, sqlite_template, start_server  # noqa: F401  (fixtures)
+from tests.integration.harness import base_env, manage
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The flags a headless Chromium needs on our machines (no sandbox as root; no calls home on a closed network).
@@ -45,30 +48,52 @@ async def browser():
         await browser.close()
 
 
+# Everyone the browser tests log in as. Made once per test run in a copy of the migrated template database (one
+# Django start-up instead of one `createuser` process per user per test, which was most of each test's set-up).
+BROWSER_USERS = [
+    ("amara", "student", "Amara", "Nwosu"),
+    ("ben", "student", "Ben", "Ortiz"),
+    ("dr_chen", "mentor", "Wei", "Chen"),
+    ("mod_lee", "moderator", "Jun", "Lee"),
+    ("mod_kim", "moderator", "Hana", "Kim"),
+    ("fac_ray", "facilitator", "Ray", "Osei"),
+]
+_browser_template: list[Path] = []
+
+
+def browser_template() -> Path:
+    """A directory holding the migrated, seeded SQLite database with BROWSER_USERS, made once per test run."""
+    if not _browser_template:
+        directory = Path(tempfile.mkdtemp(prefix="medpeer-browser-template-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        for path in sqlite_template().iterdir():
+            shutil.copy(path, directory / path.name)
+        # The createuser command, as an operator runs it, in one process; the password is set as --password-stdin
+        # would set it.
+        lines = ["from django.core.management import call_command", "from chatserver.models import User"]
+        for username, role, first, last in BROWSER_USERS:
+            lines.append(
+                f"call_command('createuser', {username!r}, role={role!r}, first_name={first!r}, last_name={last!r})"
+            )
+            lines.append(f"u = User.objects.get(username={username!r}); u.set_password({PASSWORD!r}); u.save()")
+        script = "\n".join(lines)
+        manage(base_env(DATABASE_URL=f"sqlite:///{directory / 'db.sqlite3'}"), "shell", "-c", script)
+        _browser_template.append(directory)
+    return _browser_template[0]
+
+
 @pytest.fixture
-def chat_server(sqlite_env, start_server):  # noqa: F811
-    """A real server with two students and a mentor who can log in through the form."""
-    for username, role, first, last in [
-        ("amara", "student", "Amara", "Nwosu"),
-        ("ben", "student", "Ben", "Ortiz"),
-        ("dr_chen", "mentor", "Wei", "Chen"),
-        ("mod_lee", "moderator", "Jun", "Lee"),
-        ("fac_ray", "facilitator", "Ray", "Osei"),
-    ]:
-        manage(
-            sqlite_env,
-            "createuser",
-            username,
-            "--role",
-            role,
-            "--first-name",
-            first,
-            "--last-name",
-            last,
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        )
-    return start_server(sqlite_env)
+def browser_env(tmp_path):
+    """The embedded default with BROWSER_USERS able to log in through the form: a SQLite file of this test's own."""
+    for path in browser_template().iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    return base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+
+@pytest.fixture
+def chat_server(browser_env, start_server):  # noqa: F811
+    """A real server with the BROWSER_USERS (students, a mentor, moderators, a facilitator)."""
+    return start_server(browser_env)
 
 
 def assign_facilitator(server, slug: str, username: str = "fac_ray") -> None:

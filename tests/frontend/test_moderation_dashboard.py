@@ -8,7 +8,7 @@ when muted (local time) or banned (reason and appeal); the worried-peer card and
 import pytest
 from playwright.async_api import expect
 
-from tests.frontend.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, logged_in_page, require_chromium
+from tests.frontend.conftest import CHROMIUM, CHROMIUM_ARGS, logged_in_page, require_chromium
 from tests.frontend.test_room_page import open_room, send
 from tests.integration.harness import manage
 
@@ -29,28 +29,9 @@ window.Notification = class extends Notification {
 
 
 @pytest.fixture
-def dashboard_server(sqlite_env, start_server):
-    """A real server with students, two moderators, and an appeal address for bans."""
-    for username, role, first, last in [
-        ("amara", "student", "Amara", "Nwosu"),
-        ("ben", "student", "Ben", "Ortiz"),
-        ("mod_lee", "moderator", "Jun", "Lee"),
-        ("mod_kim", "moderator", "Hana", "Kim"),
-    ]:
-        manage(
-            sqlite_env,
-            "createuser",
-            username,
-            "--role",
-            role,
-            "--first-name",
-            first,
-            "--last-name",
-            last,
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        )
-    return start_server({**sqlite_env, "MODERATION_APPEAL_CONTACT": APPEAL})
+def dashboard_server(browser_env, start_server):
+    """A real server with students, two moderators (mod_lee, mod_kim), and an appeal address for bans."""
+    return start_server({**browser_env, "MODERATION_APPEAL_CONTACT": APPEAL})
 
 
 async def dashboard(browser, server, username="mod_lee", *, notifications=False):

@@ -59,7 +59,7 @@ def _postgres_template(admin_url: str) -> str:
     return _templates["postgres"]
 
 
-def _sqlite_template() -> Path:
+def sqlite_template() -> Path:
     if "sqlite" not in _templates:
         directory = tempfile.mkdtemp(prefix="medpeer-it-template-")
         atexit.register(shutil.rmtree, directory, ignore_errors=True)
@@ -109,7 +109,7 @@ def production_env(postgres_url, redis_url):
 @pytest.fixture
 def sqlite_env(tmp_path):
     """The embedded default: a SQLite file of this test's own, migrated and with the rooms seeded."""
-    for path in _sqlite_template().iterdir():  # the database, and its WAL if one was left
+    for path in sqlite_template().iterdir():  # the database, and its WAL if one was left
         shutil.copy(path, tmp_path / path.name)
     return base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
 

@@ -121,11 +121,13 @@ class Server:
                 time.sleep(0.2)
         raise AssertionError(f"server did not answer within {timeout}s:\n{self.log()}")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 3) -> None:
+        """Stop the server: SIGTERM, then SIGKILL after ``grace`` seconds (Daphne waits for open sockets to close,
+        and a browser still connected would hold every test's teardown for its full shutdown timeout)."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

@@ -23,7 +23,6 @@ from tests.services import IN_CI
 # detector gives it no level, the second look does at every sensitivity
 # (test_the_second_look_reads_what_the_inline_detector_missed).
 MISSED_INLINE = "im done. not with the rotation. with everything. with being a person"
-EXAMPLES = Path(__file__).with_name("data") / "crisis_heldout.jsonl"
 
 
 @pytest.fixture(autouse=True)
@@ -124,7 +123,7 @@ def test_nothing_is_downloaded_at_run_time(monkeypatch):
         second_look._encoder.cache_clear()
 
 
-def test_evaluate_crisis_can_score_the_combined_system():
+def test_evaluate_crisis_can_score_the_combined_system(tmp_path):
     rows = [
         {"text": MISSED_INLINE, "level": 1},
         {"text": "anyone want to grab coffee before rounds tomorrow morning?", "level": 0, "kind": "ordinary"},
@@ -132,8 +131,12 @@ def test_evaluate_crisis_can_score_the_combined_system():
     assert score(rows).recall() == 0
     combined = score(rows, second_look=True)
     assert combined.recall() == 1 and combined.false_alarm_rate(ordinary=True) == 0
+    # The command's plumbing on a file of a few lines (the sets themselves are scored by the tests below; scoring
+    # one here again cost half a minute of CI).
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     out = io.StringIO()
-    call_command("evaluate_crisis", str(EXAMPLES), "--second-look", stdout=out)
+    call_command("evaluate_crisis", str(sample), "--second-look", stdout=out)
     assert "combined system" in out.getvalue()
 
 
