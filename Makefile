@@ -32,8 +32,8 @@ run: install
 
 # The whole suite, two passes at once: embedded (SQLite, in-memory layer; the integration tests start their own
 # server processes on PostgreSQL and Redis), and the in-process tests that reach a database again on PostgreSQL
-# and Redis. The second pass mostly waits on sockets and services, so running it beside the first keeps CI under
-# 15 minutes on 2 cores; each pass's output is printed whole when it ends.
+# and Redis. The second pass mostly waits on sockets and services, so running it beside the first (at a lower CPU
+# priority) keeps CI under 15 minutes on 2 cores; each pass's output is printed whole when it ends.
 test: install browser
 	$(MAKE) --no-print-directory --output-sync=target -j2 test-embedded test-production
 
@@ -61,7 +61,7 @@ test-faults: install
 # Only tests that can reach PostgreSQL or Redis (TEST_PASS=services, tests/conftest.py): the pure ones ran above.
 test-production: install
 	DATABASE_URL=$(TEST_POSTGRES_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_PASS=services \
-		$(PY) -m pytest tests/rooms tests/chatserver tests/moderation -p no:cacheprovider
+		nice -n 10 $(PY) -m pytest tests/rooms tests/chatserver tests/moderation -p no:cacheprovider
 
 # The fan-out benchmark against its baselines (bench/fanout.py): `make bench` is the quick set (about 3 minutes),
 # `make bench FULL=1` everything (about 10); LABEL="what changed" adds the run to the history table.

@@ -48,14 +48,15 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
     Retrying a send can deliver an event twice if the first try reached Redis; clients drop duplicates by seq.
     """
 
-    async def _drop_idle_connections(self) -> None:
-        """Disconnect every pooled connection, in use or not (each reconnects on its next use).
+    async def _drop_idle_connections(self, *, in_use_too: bool = False) -> None:
+        """Disconnect the pool's idle connections (each reconnects on its next use); ``in_use_too``: all of them.
 
-        Connections in use when Redis went away are as dead as the idle ones; one still in use now (a receive
-        being cancelled as its socket closes) would go back to the pool and fail the next socket's first receive.
+        After a failed receive every socket of the process closes anyway, and a connection in use then (another
+        operation still waiting on the dead Redis) would go back to the pool dead and fail the next socket's first
+        receive. After any other failure, the operations in flight on healthy connections are left alone.
         """
         for index in range(self.ring_size):
-            await self.connection(index).connection_pool.disconnect(inuse_connections=True)
+            await self.connection(index).connection_pool.disconnect(inuse_connections=in_use_too)
 
     async def _once_more_after_reconnect(self, operation, *args):
         try:
@@ -82,7 +83,7 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
             return await super().receive(channel)
         except RedisConnectionError:
             # Let the next operations find fresh connections; this socket closes (see the class docstring).
-            await self._drop_idle_connections()
+            await self._drop_idle_connections(in_use_too=True)
             await self._tell_every_receiver_the_connection_was_lost()
             raise
 

@@ -11,6 +11,8 @@ import weakref
 
 from django.conf import settings
 from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = weakref.WeakKeyDictionary()
@@ -29,8 +31,8 @@ def get_redis() -> aioredis.Redis:
     A command that finds its pooled connection closed is sent once more on a fresh one. After Redis restarts,
     every idle connection in the pool is dead, and redis-py 8 hands them out unchecked, so without this the first
     command on each (a socket's presence, a publish) failed. Our commands bear running twice (presence and socket
-    slots are sets, a rate-limit token counted twice errs on the safe side, a frame published twice is dropped by
-    seq). Subscriptions use ``subscription_redis`` instead.
+    slots are sets, the socket-slot and rate-limit scripts look for their own earlier run, a frame published twice
+    is dropped by seq). Subscriptions use ``subscription_redis`` instead.
     """
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
@@ -38,7 +40,8 @@ def get_redis() -> aioredis.Redis:
         client = aioredis.Redis.from_url(
             settings.REDIS_URL,
             decode_responses=True,
-            retry_on_error=[RedisConnectionError],
+            # Once, at once, and only when the connection failed: a command that timed out may be running still.
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             **settings.REDIS_POOL_OPTIONS,
         )
         _clients[loop] = client

@@ -144,6 +144,10 @@ def _decode(data: str) -> dict:
     return event
 
 
+class SubscriptionLost(ConnectionError):
+    """The fan-out's Redis subscription failed while a join waited for it; its socket has been told (fanout_lost)."""
+
+
 class Fanout:
     """The room sockets of this process, by group, and this process's subscriptions (with Redis)."""
 
@@ -151,10 +155,11 @@ class Fanout:
         # Dicts as ordered sets: sockets get a frame in the order they joined.
         self.members: dict[str, dict[Receiver, None]] = {}
         self.pubsub = None
-        # One SUBSCRIBE or UNSUBSCRIBE at a time: redis-py's pubsub opens its connection on the first command, and
-        # two first commands at once each opened one; whatever went on the connection nobody reads was lost.
+        # One SUBSCRIBE, UNSUBSCRIBE or close at a time: redis-py's pubsub opens its connection on the first command,
+        # and two first commands at once each opened one; whatever went on the connection nobody reads was lost.
         self._commands = asyncio.Lock()
         self.reader: asyncio.Task | None = None
+        self._reader_pubsub = None  # the pubsub self.reader reads
         # Subscriptions asked for and not yet confirmed by Redis, per channel; and the join waiting on each.
         self._unconfirmed: collections.Counter[str] = collections.Counter()
         self._confirmed: dict[str, asyncio.Future] = {}
@@ -164,6 +169,8 @@ class Fanout:
 
         With Redis, return once this process is subscribed to the group: an event published after this
         returns reaches the receiver (so a socket may read history right after joining and miss nothing).
+        If the subscription is lost meanwhile, return too: the receiver has been told (``fanout_lost``).
+        Raise if this join's own SUBSCRIBE failed (the receiver is then out of the fan-out).
         """
         members = self.members.setdefault(group, {})
         members[receiver] = None
@@ -175,20 +182,31 @@ class Fanout:
             confirmed = self._confirmed[channel] = asyncio.get_running_loop().create_future()
             try:
                 await self._subscribe(channel)
+            except SubscriptionLost:
+                return  # lost while subscribing: every socket of the process, this one too, has been told
             except BaseException:
-                # Redis refused or dropped the SUBSCRIBE: forget it (redis-py will not resubscribe a channel it
-                # never confirmed), so the next join in this room asks again instead of waiting on nothing.
-                self._confirmed.pop(channel, None)
-                self._unconfirmed[channel] -= 1
-                if self._unconfirmed[channel] <= 0:
-                    del self._unconfirmed[channel]
-                await self.leave(group, receiver)
+                # Redis refused or dropped the SUBSCRIBE (or the subscription was lost meanwhile): forget it, so the
+                # next join in this room asks again, and tell the sockets that joined behind this one.
+                self._give_up(group, channel, confirmed, receiver)
                 raise
         try:
             await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_TIMEOUT_SECONDS)
+        except SubscriptionLost:
+            return
         except TimeoutError:
             # Redis is slow or down: the socket still works and catches up by seq on its next reconnect.
             logger.warning("fan-out subscription to %s not confirmed in time", group)
+
+    def _give_up(self, group: str, channel: str, confirmed: asyncio.Future, receiver: Receiver) -> None:
+        """A join's SUBSCRIBE failed: forget its subscription (only its own: a loss may have started afresh) and
+        take every socket of the room out of the fan-out, telling the others, which waited on the same SUBSCRIBE."""
+        if self._confirmed.get(channel) is not confirmed:
+            return  # the subscription was lost meanwhile: _lose_subscriptions told everyone
+        del self._confirmed[channel]
+        self._unconfirmed.pop(channel, None)
+        _fail(confirmed)
+        waiting = [other for other in self.members.pop(group, {}) if other is not receiver]
+        _tell_lost(waiting)
 
     async def leave(self, group: str, receiver: Receiver) -> None:
         """Stop delivering ``group``'s events to ``receiver`` (safe to call twice)."""
@@ -202,6 +220,7 @@ class Fanout:
         if redis_enabled() and self.pubsub is not None:
             channel = _channel(group)
             self._confirmed.pop(channel, None)
+            self._unconfirmed.pop(channel, None)
             try:
                 async with self._commands:
                     if self.pubsub is not None:
@@ -226,28 +245,37 @@ class Fanout:
                 logger.exception("fan-out delivery of %s failed", event.get("type"))
 
     async def _subscribe(self, channel: str) -> None:
-        async with self._commands:
-            if self.pubsub is None:
-                self.pubsub = subscription_redis().pubsub()
-            self._unconfirmed[channel] += 1
-            await self.pubsub.subscribe(channel)
-        if self.reader is None or self.reader.done():
-            self.reader = asyncio.get_running_loop().create_task(self._read_forever())
+        """SUBSCRIBE on the current pubsub (made if there is none) and make sure a reader reads it.
 
-    async def _read_forever(self) -> None:
-        """Deliver what Redis publishes to this process's subscriptions, in order, until the subscription is lost
-        (then see ``_lose_subscriptions``) or no socket is left."""
+        Raise SubscriptionLost if the subscription was lost while this waited: the pubsub it used is gone.
+        """
+        async with self._commands:
+            pubsub = self.pubsub
+            if pubsub is None:
+                pubsub = self.pubsub = subscription_redis().pubsub()
+            self._unconfirmed[channel] += 1
+            await pubsub.subscribe(channel)
+            if self.pubsub is not pubsub:
+                raise SubscriptionLost("the fan-out's Redis subscription was lost while subscribing")
+            if self.reader is None or self.reader.done() or self._reader_pubsub is not pubsub:
+                self._reader_pubsub = pubsub
+                self.reader = asyncio.get_running_loop().create_task(self._read_forever(pubsub))
+
+    async def _read_forever(self, pubsub) -> None:
+        """Deliver what Redis publishes on ``pubsub``, in order, until its connection fails (then see
+        ``_lose_subscriptions``), it is replaced, or no socket is left."""
         prefix_length = len(key("fanout", ""))
-        while self.members or self._confirmed:
+        while self.pubsub is pubsub and (self.members or self._confirmed):
             try:
-                message = await self.pubsub.get_message(timeout=None)
+                message = await pubsub.get_message(timeout=None)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.warning("fan-out subscription lost; closing this process's room sockets", exc_info=True)
-                self._lose_subscriptions()
+                if self.pubsub is pubsub:
+                    logger.warning("fan-out subscription lost; closing this process's room sockets", exc_info=True)
+                    self._lose_subscriptions()
                 return
-            if message is None:
+            if message is None or self.pubsub is not pubsub:
                 continue
             kind, channel = message["type"], message["channel"]
             if kind == "message":
@@ -269,29 +297,38 @@ class Fanout:
         next join subscribes on a fresh connection and waits for Redis to confirm it.
         """
         pubsub, self.pubsub = self.pubsub, None
-        lost = ConnectionError("the fan-out's Redis subscription was lost")
         for waiting in self._confirmed.values():
-            if not waiting.done():
-                waiting.set_exception(lost)
-                waiting.exception()  # retrieved: a join that timed out no longer awaits it
+            _fail(waiting)
         self._confirmed.clear()
         self._unconfirmed.clear()
         receivers = [receiver for members in self.members.values() for receiver in members]
         self.members.clear()
-        for receiver in receivers:
-            try:
-                receiver.fanout_lost()
-            except Exception:
-                logger.exception("closing a room socket after the fan-out lost Redis failed")
+        _tell_lost(receivers)
         if pubsub is not None:
-            asyncio.get_running_loop().create_task(_close_quietly(pubsub))
+            asyncio.get_running_loop().create_task(self._close(pubsub))
+
+    async def _close(self, pubsub) -> None:
+        # Under the lock: a SUBSCRIBE still in flight on this pubsub finishes (and then fails) first, so none lands
+        # on a connection opened after the close, which nobody would read.
+        async with self._commands:
+            try:
+                await pubsub.aclose()
+            except Exception:
+                logger.debug("closing a lost pubsub failed", exc_info=True)
 
 
-async def _close_quietly(pubsub) -> None:
-    try:
-        await pubsub.aclose()
-    except Exception:
-        logger.debug("closing a lost pubsub failed", exc_info=True)
+def _fail(waiting: asyncio.Future) -> None:
+    if not waiting.done():
+        waiting.set_exception(SubscriptionLost("the fan-out's Redis subscription was lost"))
+        waiting.exception()  # retrieved: a join that timed out no longer awaits it
+
+
+def _tell_lost(receivers) -> None:
+    for receiver in receivers:
+        try:
+            receiver.fanout_lost()
+        except Exception:
+            logger.exception("closing a room socket after the fan-out lost Redis failed")
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()

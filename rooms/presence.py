@@ -41,7 +41,10 @@ def _redis_key(room_id: int) -> str:
 
 
 # Atomic check-and-claim of a user's socket slot: forget expired sockets, refuse at the cap, else add this one.
+# A socket already holding its slot has it (the client retries a command once after a dropped connection, and the
+# first try may have run).
 _CLAIM_SOCKET_SCRIPT = """
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])

@@ -17,8 +17,11 @@ from chatserver.redis import get_redis, key, redis_enabled
 
 from .protocol import RATE_LIMITED, ProtocolError, client_id_of
 
-# Atomic check-and-record: trim the window, refuse at the limit, else record this hit.
+# Atomic check-and-record: trim the window, refuse at the limit, else record this hit. A hit already recorded (its
+# token is unique) was allowed: the client retries a command once after a dropped connection, and the first try
+# may have run.
 _HIT_SCRIPT = """
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])

@@ -233,16 +233,17 @@ def _clean_redis_keys():
 def pytest_collection_modifyitems(config, items):
     """The second pass (``make test-production``, TEST_PASS=services) runs only what can reach PostgreSQL or Redis.
 
-    A test without the django_db mark or the db fixtures cannot touch the database (pytest-django refuses), and
-    none of ours reaches Redis without it: running the pure tests again (the detector's evaluations, the parsers)
-    would only repeat the first pass and cost minutes of the CI budget.
+    A test without the django_db mark or the db fixtures cannot touch the database (pytest-django refuses); one
+    that reaches Redis without them is marked ``services``. Running the pure tests again (the detector's
+    evaluations, the parsers) would only repeat the first pass and cost minutes of the CI budget.
     """
     if os.environ.get("TEST_PASS") != "services":
         return
 
     def reaches_services(item) -> bool:
         fixtures = getattr(item, "fixturenames", ())
-        return bool(item.get_closest_marker("django_db")) or "db" in fixtures or "transactional_db" in fixtures
+        marked = item.get_closest_marker("django_db") or item.get_closest_marker("services")
+        return bool(marked) or "db" in fixtures or "transactional_db" in fixtures
 
     kept = [item for item in items if reaches_services(item)]
     dropped = [item for item in items if not reaches_services(item)]

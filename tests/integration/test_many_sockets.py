@@ -16,7 +16,7 @@ from tests.integration.harness import close_all, make_sessions, open_room
 
 pytestmark = pytest.mark.integration
 
-SOCKETS = int(os.environ.get("IT_SOCKETS", "2000"))
+SOCKETS = int(os.environ.get("IT_SOCKETS", "1000"))
 SOCKETS_PER_USER = 10
 # Longer than channels-redis's 5 s BZPOPMIN and redis-py 8's default 5 s socket timeout.
 IDLE_SECONDS = float(os.environ.get("IT_IDLE_SECONDS", "7"))

@@ -254,6 +254,7 @@ async def test_sockets_joining_several_rooms_at_once_are_all_subscribed():
         for member in members:
             await member.arrived.wait()
     assert [member.frames for member in members] == [[f"to {number % 3}"] for number in range(6)]
+    assert not any(member.lost for member in members)
     hub.reader.cancel()
 
 
@@ -261,10 +262,38 @@ class Recorder:
     def __init__(self):
         self.frames = []
         self.arrived = asyncio.Event()
+        self.lost = 0
 
     def fanout_event(self, event):
         self.frames.append(event["frame"])
         self.arrived.set()
 
     def fanout_lost(self):
-        raise AssertionError("nothing was lost here")
+        self.lost += 1
+
+
+async def test_sockets_waiting_on_a_subscribe_that_fails_are_told_at_once(monkeypatch):
+    """Two sockets join a room at once; the first one's SUBSCRIBE fails. The second waited on that SUBSCRIBE: it used
+    to wait the full timeout and then stay in a room nobody subscribed to, receiving nothing. It is told instead
+    (its socket closes and the client reconnects), and the room is forgotten so the next join asks again."""
+    hub = fanout.Fanout()
+    monkeypatch.setattr(fanout, "redis_enabled", lambda: True)
+    refuse = asyncio.Event()
+
+    async def refused_later(channel):
+        await refuse.wait()
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(hub, "_subscribe", refused_later)
+    first, second = Recorder(), Recorder()
+    first_join = asyncio.ensure_future(hub.join("room.1", first))
+    await asyncio.sleep(0)  # the first join is now waiting on its SUBSCRIBE
+    second_join = asyncio.ensure_future(hub.join("room.1", second))
+    await asyncio.sleep(0)
+    refuse.set()
+    with pytest.raises(ConnectionError):
+        await first_join
+    async with asyncio.timeout(1):  # not SUBSCRIBE_TIMEOUT_SECONDS
+        await second_join
+    assert second.lost == 1 and first.lost == 0, "the socket that waited is told; the one whose join raised is not"
+    assert "room.1" not in hub.members and not hub._confirmed

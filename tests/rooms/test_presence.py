@@ -10,6 +10,9 @@ import pytest
 
 from rooms.presence import Presence
 
+# With REDIS_URL, presence counts in Redis: this runs in the PostgreSQL + Redis pass too.
+pytestmark = pytest.mark.services
+
 
 @pytest.fixture
 def pushes(monkeypatch, settings):
