@@ -34,18 +34,8 @@ def get_redis() -> aioredis.Redis:
     slots are sets, the socket-slot and rate-limit scripts look for their own earlier run, a frame published twice
     is dropped by seq). Subscriptions use ``subscription_redis`` instead.
     """
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        client = aioredis.Redis.from_url(
-            settings.REDIS_URL,
-            decode_responses=True,
-            # Once, at once, and only when the connection failed: a command that timed out may be running still.
-            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-            **settings.REDIS_POOL_OPTIONS,
-        )
-        _clients[loop] = client
-    return client
+    # Once, at once, and only when the connection failed: a command that timed out may be running still.
+    return _loop_client(_clients, retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)))
 
 
 def subscription_redis() -> aioredis.Redis:
@@ -54,11 +44,18 @@ def subscription_redis() -> aioredis.Redis:
     A pubsub that reconnected and subscribed again on its own would hide the gap in between, and the messages
     published in it; core.fanout must see the failure to close its sockets (they catch up by seq).
     """
+    return _loop_client(_subscription_clients)
+
+
+def _loop_client(clients: weakref.WeakKeyDictionary, **options) -> aioredis.Redis:
+    """The client in ``clients`` for the running loop, made with ``options`` on first use."""
     loop = asyncio.get_running_loop()
-    client = _subscription_clients.get(loop)
+    client = clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True, **settings.REDIS_POOL_OPTIONS)
-        _subscription_clients[loop] = client
+        client = aioredis.Redis.from_url(
+            settings.REDIS_URL, decode_responses=True, **options, **settings.REDIS_POOL_OPTIONS
+        )
+        clients[loop] = client
     return client
 
 
