@@ -144,9 +144,26 @@ async def open_socket(
         cookie = await sync_to_async(session_cookie)(user)
     if cookie is not None:
         sent.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    communicator = WebsocketCommunicator(application, path, headers=sent)
+    communicator = PatientCommunicator(application, path, headers=sent)
     connected, _subprotocol = await communicator.connect(timeout=5)
     return communicator, connected
+
+
+# A frame a test waits for arrives in milliseconds on a quiet machine; in CI the PostgreSQL + Redis pass
+# runs at lower priority beside the embedded one, and Channels' one-second default expired there once
+# (a moderator's queue snapshot, stop 15). A timeout also cancels the consumer, so a longer wait costs
+# nothing when the frame comes and only slows a test that fails anyway.
+FRAME_WAIT_SECONDS = 5
+
+
+class PatientCommunicator(WebsocketCommunicator):
+    """A ``WebsocketCommunicator`` that waits ``FRAME_WAIT_SECONDS`` for an expected frame by default."""
+
+    async def receive_from(self, timeout=FRAME_WAIT_SECONDS):
+        return await super().receive_from(timeout)
+
+    async def receive_json_from(self, timeout=FRAME_WAIT_SECONDS):
+        return await super().receive_json_from(timeout)
 
 
 def room_path(slug: str, *, after_seq=None, query=None) -> str:
