@@ -51,8 +51,9 @@ browser:
 			|| echo "could not install$$missing: those tests will skip (or fail with CI=true)"; \
 	fi
 
+# TEST_PASS=embedded leaves the tests marked second_pass to test-production (tests/conftest.py); `pytest` alone runs all.
 test-embedded: install
-	$(PY) -m pytest
+	TEST_PASS=embedded $(PY) -m pytest
 
 # Only the fault tests (real processes stopped, killed and restarted); `make test` runs them too.
 test-faults: install

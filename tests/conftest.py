@@ -248,18 +248,29 @@ def _clean_redis_keys():
 
 
 def pytest_collection_modifyitems(config, items):
-    """The second pass (``make test-production``, TEST_PASS=services) runs only what can reach PostgreSQL or Redis.
+    """Split the work of ``make test``'s two passes, which run at once (TEST_PASS; unset: run everything).
 
+    The second pass (``make test-production``, TEST_PASS=services) runs only what can reach PostgreSQL or Redis.
     A test without the django_db mark or the db fixtures cannot touch the database (pytest-django refuses); one
     that reaches Redis without them is marked ``services``. Running the pure tests again (the detector's
     evaluations, the parsers) would only repeat the first pass and cost minutes of the CI budget.
+
+    A few pure tests that take CPU for long are marked ``second_pass``: the embedded pass (TEST_PASS=embedded)
+    leaves them to the second, which is shorter and mostly waits on sockets, so both end sooner.
     """
-    if os.environ.get("TEST_PASS") != "services":
+    test_pass = os.environ.get("TEST_PASS")
+    if test_pass == "embedded":
+        moved = [item for item in items if item.get_closest_marker("second_pass")]
+        if moved:
+            config.hook.pytest_deselected(items=moved)
+            items[:] = [item for item in items if not item.get_closest_marker("second_pass")]
+        return
+    if test_pass != "services":
         return
 
     def reaches_services(item) -> bool:
         fixtures = getattr(item, "fixturenames", ())
-        marked = item.get_closest_marker("django_db") or item.get_closest_marker("services")
+        marked = any(item.get_closest_marker(name) for name in ("django_db", "services", "second_pass"))
         return bool(marked) or "db" in fixtures or "transactional_db" in fixtures
 
     kept = [item for item in items if reaches_services(item)]

@@ -1,12 +1,14 @@
 """Browser tests: Playwright for Python driving Debian's Chromium against a real server process."""
 
 import atexit
+import inspect
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from tests import services as test_services
 from tests.integration.conftest import sqlite_env, sqlite_template, start_server  # noqa: F401  (fixtures)
@@ -37,8 +39,20 @@ def require_chromium() -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
-async def browser():
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the async browser tests on the session's event loop, where the one shared Chromium lives."""
+    for item in items:
+        if item.path.is_relative_to(HERE) and inspect.iscoroutinefunction(getattr(item, "obj", None)):
+            # Before the marker pytest-asyncio's auto mode added: the closest one sets the loop.
+            item.add_marker(pytest.mark.asyncio(loop_scope="session"), append=False)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def shared_chromium():
+    """One Chromium for the whole run: starting one took about a second per test."""
     require_chromium()
     from playwright.async_api import async_playwright
 
@@ -46,6 +60,15 @@ async def browser():
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser(shared_chromium):
+    """The shared Chromium; the test's contexts (its own cookies, storage and permissions) close after it, so no
+    page of an earlier test is left reconnecting to a later test's server."""
+    yield shared_chromium
+    for context in list(shared_chromium.contexts):
+        await context.close()
 
 
 # Everyone the browser tests log in as. Made once per test run in a copy of the migrated template database (one

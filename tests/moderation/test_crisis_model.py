@@ -60,6 +60,7 @@ def heldout():
     return score(_rows(HELDOUT))
 
 
+@pytest.mark.second_pass
 def test_the_shipped_model_is_what_the_training_data_gives():
     out = io.StringIO()
     call_command("train_crisis_model", "--check", stdout=out)

@@ -143,6 +143,7 @@ def test_evaluate_crisis_can_score_the_combined_system(tmp_path):
     assert "combined system" in out.getvalue()
 
 
+@pytest.mark.second_pass
 def test_the_fourth_final_held_out_set_stays_where_the_combined_system_scored():
     """Scored once (2026-11-30) with the inline detector then the second look, at the default sensitivity:
     recall 0.956 (level 1 / 2 / 3: 0.95 / 0.98 / 0.94), level 3 at 3 0.833, hard 7 of 160, ordinary 5 of 200.
