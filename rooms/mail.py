@@ -1,5 +1,5 @@
-"""E-mail to people signed up for sessions: subjects on one line, and one message that cannot be sent never
-stops the others.
+"""E-mail to people signed up for sessions: subjects on one line, the crisis lines at the foot of every message,
+and one message that cannot be sent never stops the others.
 
 Django refuses to build a message whose subject or address holds a line break (it would let the text add
 headers) by raising; before this module, one such title stopped every e-mail after it.
@@ -13,6 +13,8 @@ import unicodedata
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+
+from moderation.support import resources_as_text
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,20 @@ def one_line(text: str) -> str:
     return " ".join("".join(" " if unicodedata.category(c) in CONTROL_CATEGORIES else c for c in text).split())
 
 
+def with_crisis_lines(body: str) -> str:
+    """Return ``body`` with the configured crisis lines at its foot, numbers as tel: and sms: URIs.
+
+    Every e-mail to a student carries them, as every page does: a reminder can arrive on a bad night, and the
+    e-mail may be what is open on the phone then.
+    """
+    lines = resources_as_text()
+    if not lines:
+        return body
+    return (
+        f"{body.rstrip()}\n\n-- \nIf things feel heavy, you can reach someone now, free and confidential:\n{lines}\n"
+    )
+
+
 def send_each(messages: list[tuple[str, str, str]]) -> int:
     """Send each (subject, body, recipient) as its own e-mail over one connection; return how many were sent.
 
@@ -47,7 +63,7 @@ def send_each(messages: list[tuple[str, str, str]]) -> int:
     try:
         connection.open()
         for subject, body, recipient in messages:
-            email = EmailMessage(one_line(subject), body, settings.DEFAULT_FROM_EMAIL, [recipient])
+            email = EmailMessage(one_line(subject), with_crisis_lines(body), settings.DEFAULT_FROM_EMAIL, [recipient])
             try:
                 sent += connection.send_messages([email]) or 0
             except UNSENDABLE as error:

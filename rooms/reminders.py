@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 
-from .mail import UNSENDABLE, one_line
+from .mail import UNSENDABLE, one_line, with_crisis_lines
 from .models import Rsvp
 
 logger = logging.getLogger(__name__)
@@ -62,8 +62,10 @@ def send_due_reminders(now: datetime) -> int:
         try:
             send_mail(
                 one_line(f"Reminder: {series.title} at {local:%H:%M} ({series.time_zone})"),
-                f"Your session {series.title!r} in {series.room.title} starts at {local:%Y-%m-%d %H:%M} "
-                f"({series.time_zone}).\n\nJoin the room: {settings.SITE_URL}/rooms/{series.room.slug}/\n",
+                with_crisis_lines(
+                    f"Your session {series.title!r} in {series.room.title} starts at {local:%Y-%m-%d %H:%M} "
+                    f"({series.time_zone}).\n\nJoin the room: {settings.SITE_URL}/rooms/{series.room.slug}/\n"
+                ),
                 settings.DEFAULT_FROM_EMAIL,
                 [rsvp.user.email],
             )

@@ -408,3 +408,22 @@ def test_rsvp_and_field_errors_are_400_bad_request_naming_the_field(room_with_fa
         assert response.json()["field"] == field
     edit = _action(client, created[1]["id"], "edit", {"capacity": "lots"})
     assert edit.status_code == 400 and edit.json()["field"] == "capacity" and edit.json()["code"] == "bad_request"
+
+
+def test_every_email_to_a_student_carries_the_crisis_lines_as_links(
+    room_with_facilitator, make_user, django_capture_on_commit_callbacks
+):
+    """A reminder or a cancellation can arrive on a bad night: the lines are at its foot, numbers tappable."""
+    _room, client = room_with_facilitator
+    created = post(client, WEEKLY).json()["sessions"]
+    student = make_user(email="student@example.edu")
+    rsvps.do_rsvp(student, created[0]["id"])
+    SessionOccurrence.objects.filter(pk=created[0]["id"]).update(starts_at=timezone.now() + timedelta(minutes=20))
+    assert send_due_reminders(timezone.now()) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        _action(client, created[0]["id"], "cancel")
+    reminder, cancellation = mail.outbox[-2:]
+    assert "Reminder" in reminder.subject and "Cancelled" in cancellation.subject
+    for message in (reminder, cancellation):
+        assert "988 Suicide & Crisis Lifeline" in message.body
+        assert "tel:988" in message.body and "sms:741741" in message.body
