@@ -610,12 +610,16 @@ class Plan:
     storm_clients: int = 1000
     crisis_interval: float = 0.5
     grace: float = GRACE_SECONDS
-    # A directory: py-spy records each server process during the load nearest 2,000/s (collapsed stacks).
+    # A directory: py-spy records each server process during the load nearest 2,000/s and the first 10 s of
+    # opening the idle sockets (collapsed stacks).
     profile: str = ""
 
 
-def start_profiler(plan: Plan, config: Config, servers: Servers | None) -> list[subprocess.Popen]:
-    """py-spy record on every server process of ``config`` for one phase (``--profile DIR``)."""
+def start_profiler(
+    plan: Plan, config: Config, servers: Servers | None, phase: str = "", seconds: float | None = None
+) -> list[subprocess.Popen]:
+    """py-spy record on every server process of ``config`` for one phase (``--profile DIR``), ``seconds`` long
+    (default: a load phase's); ``phase`` names the files (``NAME-PHASE-INDEX.txt``)."""
     if not plan.profile or servers is None:
         return []
     Path(plan.profile).mkdir(parents=True, exist_ok=True)
@@ -627,14 +631,14 @@ def start_profiler(plan: Plan, config: Config, servers: Servers | None) -> list[
                 "--pid",
                 str(process.pid),
                 "--duration",
-                str(int(plan.seconds)),
+                str(max(1, int(seconds if seconds is not None else plan.seconds))),
                 "--format",
                 "raw",
                 "--nonblocking",
                 # Only the thread holding the GIL: where Python CPU goes (waits on the network do not count).
                 "--gil",
                 "--output",
-                str(Path(plan.profile) / f"{config.name}-{index}.txt"),
+                str(Path(plan.profile) / f"{config.name}{'-' + phase if phase else ''}-{index}.txt"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -757,7 +761,7 @@ async def big_room_scenario(
 
 
 async def idle_sockets_scenario(
-    config: Config, client: Client, sessions: list[str | None], servers: Servers, count: int
+    config: Config, client: Client, sessions: list[str | None], servers: Servers, count: int, plan: Plan | None = None
 ) -> dict:
     """Handshakes/s while opening ``count`` sockets (64 in flight), then RSS per idle socket."""
     warm = Load(client)
@@ -767,8 +771,11 @@ async def idle_sockets_scenario(
     load = Load(client)
     # Each account always opens its sockets in the same room (as tabs of one page would), so most handshakes
     # are of members coming back, as after a restart, not first joins.
-    plan = [(index % len(sessions)) % len(ROOMS) for index in range(count)]
-    rate = await load.connect([], sessions, plan=plan)
+    rooms = [(index % len(sessions)) % len(ROOMS) for index in range(count)]
+    profilers = start_profiler(plan, config, servers, "handshakes", 10) if plan is not None else []
+    rate = await load.connect([], sessions, plan=rooms)
+    for profiler in profilers:
+        profiler.wait()
     await asyncio.sleep(3.0)
     rss_after = servers.rss_bytes()
     result = {
@@ -953,7 +960,9 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
             servers = Servers(config, env, setup.workdir).start()
             cpu_before = servers.cpu_seconds()
             client = Client(config, servers.ports, students if config.kind == "ours" else None)
-            result["idle_sockets"] = await idle_sockets_scenario(config, client, students, servers, plan.idle_sockets)
+            result["idle_sockets"] = await idle_sockets_scenario(
+                config, client, students, servers, plan.idle_sockets, plan
+            )
         if plan.full and config.name == "ours-production":
             # Let the server finish with the 5,000 sockets that just closed (their leaves hit Redis at once),
             # so the storm measures reconnecting, not the tail of that burst.
@@ -1063,7 +1072,9 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--members", type=int, default=22, help="members per room (9 rooms)")
     parser.add_argument("--idle-sockets", type=int, default=5000)
     parser.add_argument("--storm", type=int, default=1000)
-    parser.add_argument("--profile", default="", help="directory for py-spy profiles of the ~2,000/s phase")
+    parser.add_argument(
+        "--profile", default="", help="directory for py-spy profiles of the ~2,000/s phase and of handshakes"
+    )
     parser.add_argument("--label", default="", help="what this run measures (the history table shows labelled runs)")
     parser.add_argument("--output", default=str(RESULTS), help="directory for the JSON result")
     parser.add_argument("--no-report", action="store_true", help="do not regenerate docs/benchmarks.md")
