@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 import pytest
 from playwright.async_api import expect
 
-from tests.frontend.conftest import assign_facilitator, logged_in_page
+from tests.frontend.conftest import PASSWORD, assign_facilitator, logged_in_page
 from tests.frontend.test_room_layout import seed_messages
 from tests.frontend.test_room_page import open_room, send
 
@@ -56,14 +56,16 @@ async def test_every_page_passes_axe_in_both_themes_and_requests_nothing_missing
     report: dict[str, list[str]] = {}
     failures: list[str] = []
 
+    async def scan(name, page):
+        failures.extend(await missing_icon(page))
+        found = await axe_violations(page)
+        if found:
+            # Named by the theme the page is drawn in (a context's color_scheme, or emulate_media on the page).
+            dark = await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+            report[f"{'dark' if dark else 'light'} {name}"] = found
+
     for scheme in SCHEMES:
         options = {"color_scheme": scheme, "bypass_csp": True}
-
-        async def scan(name, page, failures=failures, scheme=scheme):
-            failures.extend(await missing_icon(page))
-            found = await axe_violations(page)
-            if found:
-                report[f"{scheme} {name}"] = found
 
         # Logged out: log-in and sign-up.
         context = await browser.new_context(viewport={"width": 1280, "height": 800}, **options)
@@ -115,6 +117,47 @@ async def test_every_page_passes_axe_in_both_themes_and_requests_nothing_missing
         await moderator.goto(f"{chat_server.http}/moderation/")
         await expect(moderator.locator("#mod-state")).not_to_have_text("connecting…")
         await scan("moderation", moderator)
+
+        # A private check-in the student asks for (the same one again in the dark theme), with a message from each
+        # side: its page and the check-ins list, for the student (still on a phone) and for staff. The student's
+        # words are worrying enough (a crisis rule, level 1) for their page to show the support card too.
+        await student.get_by_role("link", name="Get help now").click()
+        await student.get_by_role("button", name="Talk to a moderator privately").click()
+        await student.wait_for_url(f"{chat_server.http}/checkins/*/")
+        await moderator.goto(student.url)
+        for page, words in (
+            (moderator, "Hi, Jun from the moderation team here."),
+            (student, "thanks. honestly I feel hopeless most days"),
+        ):
+            await page.wait_for_selector("#conn-state:text('connected')")
+            await page.fill("#body", f"{words} ({scheme})")
+            await page.press("#body", "Enter")
+        for page in (student, moderator):
+            await expect(page.locator("#messages li.message:not(.pending)")).to_have_count(
+                2 if scheme == "light" else 4
+            )
+        await expect(student.locator("#support-card")).to_be_visible()
+        await scan("student check-in on a phone", student)
+        await scan("staff check-in", moderator)
+        for page, name, listed in (
+            (student, "student", "#own-checkins li"),
+            (moderator, "staff", "#staff-checkins li"),
+        ):
+            await page.goto(f"{chat_server.http}/checkins/")
+            await expect(page.locator(listed)).to_have_count(1)
+            await scan(f"{name} check-ins list", page)
+
+    # The page shown after an account is deleted: one deletion, the page seen in both themes.
+    leaver = await logged_in_page(browser, chat_server, "ben", width=1280, height=800, bypass_csp=True)
+    watch_for_failures(leaver, failures)
+    await leaver.goto(f"{chat_server.http}/privacy/")
+    await leaver.fill("#delete-password", PASSWORD)
+    await leaver.fill("#delete-confirm", "delete my account")
+    await leaver.click("#delete-account-button")
+    await expect(leaver.locator("h1")).to_have_text("Your account was deleted")
+    for scheme in SCHEMES:
+        await leaver.emulate_media(color_scheme=scheme)
+        await scan("account deleted", leaver)
 
     assert not report, "axe found violations:\n" + "\n".join(
         f"{page}:\n  " + "\n  ".join(found) for page, found in report.items()

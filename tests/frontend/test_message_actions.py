@@ -27,10 +27,16 @@ def message(page, text):
 async def test_reactions_replies_edits_and_deletions_reach_the_other_browser_and_survive_a_reload(
     browser, chat_server
 ):
-    amara = await logged_in_page(browser, chat_server, "amara")
-    ben = await logged_in_page(browser, chat_server, "ben", width=360)
+    # Issue 12's two sizes in one run: Amara on a laptop, Ben on a phone.
+    amara = await logged_in_page(browser, chat_server, "amara", width=1280, height=800)
+    ben = await logged_in_page(browser, chat_server, "ben", width=360, height=740)
     await open_room(amara, chat_server, "burnout")
     await open_room(ben, chat_server, "burnout")
+    # A first visit asks how to appear; both keep their alias (unanswered, the question and the guidelines above
+    # it leave a phone about 100 px of conversation).
+    for page in (amara, ben):
+        await page.click("#choose-alias")
+        await expect(page.locator("#identity-choice")).to_be_hidden()
     alias = (await amara.inner_text("#my-name")).replace(" (anonymous alias)", "")
     amara.on("dialog", lambda dialog: dialog.accept())
 
@@ -77,6 +83,12 @@ async def test_reactions_replies_edits_and_deletions_reach_the_other_browser_and
         hug = edited.locator("button.reaction[data-reaction='hug']")
         await expect(hug).to_have_text("🤗 1")
         await expect(hug).to_have_attribute("aria-pressed", "true" if is_ben else "false")
+        # Seen, not only in the page: scrolled to, the edited message shows its mark and its hug inside the
+        # screen (on a phone too: nothing clipped by the message list or pushed off to the side).
+        await edited.scroll_into_view_if_needed()
+        for part in (edited.locator(".body"), edited.locator(".edited"), hug):
+            await expect(part).to_be_in_viewport(ratio=1)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
         # Edit and delete are offered on one's own messages only (the tombstone has neither).
         editable = page.locator("#messages li.message", has=page.get_by_role("button", name="Edit"))
         await expect(editable.locator(".body")).to_have_text(

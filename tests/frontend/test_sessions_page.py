@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -56,6 +57,15 @@ async def test_schedule_weekly_rsvp_and_import_the_feed(browser, chat_server):
 
     await ben.goto(f"{chat_server.http}/privacy/")
     feed_url = await ben.inner_text("#calendar-url")
+    # The address shown is this server's secret feed; "Add to calendar" subscribes to that very address (webcal:,
+    # so the calendar app keeps it up to date), and so does the Google Calendar button.
+    shown = urlsplit(feed_url)
+    assert shown.scheme in ("http", "https") and shown.netloc == urlsplit(chat_server.http).netloc
+    assert re.fullmatch(r"/calendar/u/[\w-]{40,}\.ics", shown.path), feed_url
+    webcal = await ben.get_by_role("link", name="Add to calendar", exact=True).get_attribute("href")
+    assert webcal == f"webcal://{shown.netloc}{shown.path}"
+    google = await ben.get_by_role("link", name="Add to Google Calendar").get_attribute("href")
+    assert parse_qs(urlsplit(google).query)["cid"] == [webcal]
     async with httpx.AsyncClient() as calendar_app:  # as a calendar app would: no login, just the address
         feed = Calendar.from_ical((await calendar_app.get(feed_url)).content)
     [event] = feed.walk("VEVENT")

@@ -1,8 +1,8 @@
 """Check-ins over the wire: /ws/checkins/<id>/ and /ws/notices/ (docs/protocol.md, "Check-ins").
 
-A moderator opens a check-in from an escalation on /ws/moderation/; the student hears of it in every open tab, both
-sides talk with acks, seqs and resumption; nobody else gets in; and nothing a moderator receives ties the student's
-alias to their name.
+A moderator opens a check-in from an escalation on /ws/moderation/, or from a flag as the dashboard does (over
+HTTP); the student hears of it in every open tab, both sides talk with acks, seqs and resumption; nobody else gets
+in; and nothing a moderator receives ties the student's alias to their name.
 """
 
 import json
@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from chatserver.models import User
-from moderation.models import AuditEntry, Escalation
+from moderation.models import AuditEntry, CheckIn, Escalation, Flag
 from tests.conftest import frames_within, receive_until
 from tests.moderation.test_moderator_anonymity import act_recording, assert_no_object_links
 from tests.moderation.test_queue import PLAN, act, moderator_socket, say
@@ -250,6 +250,59 @@ def _client(user=None):
     if user is not None:
         client.force_login(user)
     return client
+
+
+def _open_check_in_from_the_dashboard(moderator, flag_id):
+    """What "Open check-in" on a flag does in the dashboard (checkin_queue.js): POST /api/moderation/actions/ with
+    the session cookie and the CSRF token."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(moderator)
+    client.get("/")  # sets the csrftoken cookie, as loading a page does
+    response = client.post(
+        "/api/moderation/actions/",
+        json.dumps({"type": "checkin.open", "flag": flag_id}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+    return {"status": response.status_code, "body": response.json()}
+
+
+async def test_a_moderator_opens_a_check_in_from_a_flag_on_the_dashboard(scene, sockets, make_user):
+    student_tab, _ = await notices(sockets, scene["student"])
+    flagged = await say(scene["room_socket"], "oh drop dead, nights", "c1")  # a default rule flags it
+    flag = await sync_to_async(Flag.objects.get)(message__seq=flagged["seq"])
+
+    opened = await sync_to_async(_open_check_in_from_the_dashboard)(scene["moderator"], flag.pk)
+    assert opened["status"] == 200 and opened["body"]["created"] is True
+    checkin_id = opened["body"]["checkin"]
+    assert opened["body"]["url"] == f"/checkins/{checkin_id}/"
+
+    # The author hears of it in their open tab and, inside, appears under the alias the message was posted under.
+    notice = await receive_until(student_tab, "checkin.opened")
+    assert notice["checkin"]["id"] == checkin_id and notice["checkin"]["asked_by_you"] is False
+    _, joined = await join(sockets, scene["student"], checkin_id)
+    assert joined["you"] == {"side": "student", "name": scene["alias"]}
+    assert joined["checkin"]["staff"] == [{"name": "Jun Lee", "role": "moderator"}]
+    # The moderators' queue shows where it came from: that flag, by alias only.
+    new = (await receive_until(scene["mod"], "checkin.new"))["checkin"]
+    assert (new["id"], new["kind"], new["flag"], new["escalation"]) == (checkin_id, "flag", flag.pk, None)
+    assert new["student"] == {"name": scene["alias"], "anonymous": True}
+    assert not any(part in json.dumps(new) for part in scene["name_parts"])
+
+    # Audited: who opened it, about which message, from a flag.
+    log = await sync_to_async(_get_as)(scene["moderator"], "/api/moderation/audit/?action=checkin.open")
+    [entry] = log["entries"]
+    assert (entry["actor"], entry["room"], entry["seq"]) == ("mod_lee", "burnout", flagged["seq"])
+    assert entry["data"] == {"checkin": checkin_id, "origin": "flag"}
+
+    # Another moderator clicking the same flag lands in the same check-in: nothing new, and the student is not
+    # told twice.
+    second_moderator = await sync_to_async(make_user)(role="moderator")
+    again = await sync_to_async(_open_check_in_from_the_dashboard)(second_moderator, flag.pk)
+    assert again["status"] == 200 and again["body"]["checkin"] == checkin_id and again["body"]["created"] is False
+    assert await sync_to_async(CheckIn.objects.count)() == 1
+    assert "checkin.opened" not in [frame["type"] for frame in await frames_within(student_tab, 0.5)]
+    assert await sync_to_async(AuditEntry.objects.filter(action="checkin.open").count)() == 1
 
 
 def test_asking_for_a_check_in_over_http(make_user, make_room):

@@ -137,7 +137,10 @@ function showSupport(frame) {
   const card = el("section", "support-card");
   card.id = "support-card";
   card.setAttribute("role", "alertdialog");
-  card.append(el("h2", "", "You're not alone"), el("p", "", frame.message));
+  card.setAttribute("aria-labelledby", "support-title"); // screen readers announce a dialog by its name
+  const title = el("h2", "", "You're not alone");
+  title.id = "support-title";
+  card.append(title, el("p", "", frame.message));
   const resources = el("ul");
   for (const resource of frame.resources) {
     const item = el("li");
