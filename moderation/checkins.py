@@ -251,10 +251,18 @@ def do_open_from_escalation(moderator, escalation_id: int) -> tuple[CheckIn, boo
 
 @transaction.atomic
 def do_open_from_flag(moderator, flag_id: int) -> tuple[CheckIn, bool]:
-    """Open a check-in with the author of a flagged message; return it and whether it is new."""
+    """Open a check-in with the author of a flagged message; return it and whether it is new.
+
+    A flag has at most one open check-in: the flag's row is locked, as an escalation's is, so a second
+    moderator opening it at the same moment waits and gets the first one back.
+    """
     check_moderator(moderator)
     try:
-        flag = Flag.objects.select_related("message__author__user", "room").get(pk=flag_id)
+        flag = (
+            Flag.objects.select_related("message__author__user", "room")
+            .select_for_update(of=("self",))
+            .get(pk=flag_id)
+        )
     except Flag.DoesNotExist:
         raise ProtocolError(NOT_FOUND, f"no flag {flag_id}") from None
     existing = flag.checkins.filter(status=CheckInStatus.OPEN).first()

@@ -9,7 +9,15 @@ from django.utils import timezone
 from moderation import checkins, worker
 from moderation.actions import perform
 from moderation.checkins import STAFF, STUDENT
-from moderation.models import AuditEntry, CheckIn, CheckInMessage, Escalation, EscalationStatus, NotificationAttempt
+from moderation.models import (
+    AuditEntry,
+    CheckIn,
+    CheckInMessage,
+    Escalation,
+    EscalationStatus,
+    Flag,
+    NotificationAttempt,
+)
 from rooms import services
 from rooms.protocol import ApiError
 
@@ -336,3 +344,58 @@ def test_the_worker_applies_message_retention_to_resolved_check_ins(scene, setti
     assert CheckInMessage.objects.get().deleted_at is None
     worker.tick(timezone.now() + timedelta(days=31))
     assert CheckInMessage.objects.get().body == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_opening_the_same_flag_at_once_share_one_check_in(make_user, make_room, monkeypatch):
+    """The second moderator's open waits for the first and returns its check-in, as for an escalation.
+
+    The first open is held after it found no open check-in (inside ``_shown_for_message``) until the second
+    gets as far, or for a second: without a lock on the flag both would then create one.
+    """
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SELECT ... FOR UPDATE) exist on PostgreSQL; SQLite runs one writer at a time")
+    room = make_room(slug="r")
+    author = services.do_join_room(make_user(username="author"), room)
+    sent = services.do_send_message(author.pk, "c1", "oh drop dead, nights")  # a default rule flags it
+    flag = Flag.objects.get(message__room=room, message__seq=sent.seq)
+    moderators = [make_user(role="moderator", username=f"mod_{n}") for n in range(2)]
+
+    second_is_past_the_check = threading.Event()
+    shown_for_message = checkins._shown_for_message
+    calls = []
+
+    def held_first_time(message):
+        calls.append(message.pk)
+        if len(calls) == 1:
+            second_is_past_the_check.wait(timeout=1.0)
+        else:
+            second_is_past_the_check.set()
+        return shown_for_message(message)
+
+    monkeypatch.setattr(checkins, "_shown_for_message", held_first_time)
+    opened, failures = [], []
+
+    def open_as(moderator):
+        try:
+            opened.append(checkins.do_open_from_flag(moderator, flag.pk))
+        except Exception as error:  # reported below; a thread's exception would otherwise vanish
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=open_as, args=(moderators[0],))
+    first.start()
+    while not calls:
+        threading.Event().wait(0.01)
+    second = threading.Thread(target=open_as, args=(moderators[1],))
+    second.start()
+    for thread in (first, second):
+        thread.join(timeout=30)
+    assert failures == []
+    assert CheckIn.objects.filter(flag=flag).count() == 1
+    assert sorted(created for _, created in opened) == [False, True]
