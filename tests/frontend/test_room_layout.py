@@ -253,6 +253,19 @@ async def test_first_visit_on_a_phone_asks_how_to_appear_then_shows_the_newest_m
     assert await amara.evaluate("document.activeElement.id") == "body"
 
 
+async def test_writing_without_choosing_answers_the_first_visit_question(browser, chat_server):
+    """Posting keeps the identity the composer shows (the alias): the question goes, and the conversation gets
+    its room back on a phone (with the question left open, about 96 px of it showed)."""
+    seed_messages(chat_server, ROOM, "ben", 20)
+    amara = await logged_in_page(browser, chat_server, "amara", width=360, height=740)
+    await open_room(amara, chat_server, ROOM)
+    await expect(amara.locator("#identity-choice")).to_be_visible()
+    await send(amara, "first time here, hi all")
+    await expect(amara.locator("#identity-choice")).to_be_hidden()
+    await expect(newest(amara)).to_contain_text("first time here, hi all")
+    await eventually(lambda: assert_fully_visible(amara, newest(amara)))
+
+
 async def test_on_a_phone_the_support_card_opens_at_its_words_and_numbers_not_at_its_close_button(
     browser, chat_server
 ):

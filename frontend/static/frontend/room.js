@@ -459,6 +459,9 @@ form.addEventListener("submit", (event) => {
   if (!body.trim()) return;
   const clientId = crypto.randomUUID();
   const replyTo = actions.takeReply();
+  // Writing without choosing keeps the identity the composer shows: the first-visit question is answered, and
+  // left open it would hold most of a phone's screen.
+  document.getElementById("identity-choice").hidden = true;
   addPending(clientId, body, replyTo);
   timeline.sent();
   send(sendFrame(clientId, body, replyTo));
