@@ -173,7 +173,9 @@ window.Notification = class {
 """
 
 
-async def test_opted_in_student_is_notified_of_a_reply_while_the_tab_is_in_the_background(browser, chat_server):
+async def test_opted_in_student_is_notified_of_a_reply_or_a_mention_while_the_tab_is_in_the_background(
+    browser, chat_server
+):
     amara = await logged_in_page(browser, chat_server, "amara")
     ben = await logged_in_page(browser, chat_server, "ben")
     await ben.add_init_script(FAKE_NOTIFICATIONS)
@@ -192,9 +194,14 @@ async def test_opted_in_student_is_notified_of_a_reply_while_the_tab_is_in_the_b
     await send(amara, "sending you strength")
     await message(amara, "lost a patient").get_by_role("button", name="Reply").click()
     await send(amara, "it stays with you, talking helps")
-    await expect(ben.locator("#messages li.message")).to_have_count(3)
+    ben_alias = (await ben.inner_text("#my-name")).replace(" (anonymous alias)", "")
+    await send(amara, f"@{ben_alias} you're not the only one")
+    await expect(ben.locator("#messages li.message")).to_have_count(4)
     notifications = await ben.evaluate("window.__notifications")
-    assert notifications == [{"title": f"{alias} replied to you", "body": "it stays with you, talking helps"}]
+    assert notifications == [
+        {"title": f"{alias} replied to you", "body": "it stays with you, talking helps"},
+        {"title": f"{alias} mentioned you", "body": f"@{ben_alias} you're not the only one"},
+    ]
 
 
 async def test_a_student_who_follows_a_room_is_notified_of_every_new_message_there(browser, chat_server):
