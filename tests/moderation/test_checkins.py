@@ -346,6 +346,7 @@ def test_the_worker_applies_message_retention_to_resolved_check_ins(scene, setti
     assert CheckInMessage.objects.get().body == ""
 
 
+@pytest.mark.production_only
 @pytest.mark.django_db(transaction=True)
 def test_two_moderators_opening_the_same_flag_at_once_share_one_check_in(make_user, make_room, monkeypatch):
     """The second moderator's open waits for the first and returns its check-in, as for an escalation.

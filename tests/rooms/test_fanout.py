@@ -63,6 +63,7 @@ async def test_a_socket_that_left_gets_nothing_and_is_forgotten(room, alice, bob
     assert group not in fanout.fanout().members, "an empty room is dropped (and unsubscribed)"
 
 
+@pytest.mark.production_only
 @pytest.mark.skipif(
     not settings.REDIS_URL, reason="a publish from outside the event loop needs Redis to reach sockets"
 )
@@ -239,6 +240,7 @@ async def test_a_socket_that_closes_while_the_channel_layer_fails_still_leaves_t
     assert room.pk not in presence.local, "and is no longer counted online here"
 
 
+@pytest.mark.production_only
 @pytest.mark.skipif(not settings.REDIS_URL, reason="subscriptions exist only with Redis")
 async def test_sockets_joining_several_rooms_at_once_are_all_subscribed():
     """Many sockets connect at once after a deploy. redis-py's pubsub opens its connection on the first SUBSCRIBE;
