@@ -5,18 +5,9 @@ import pytest
 from playwright.async_api import expect
 
 from tests.frontend.conftest import logged_in_page
+from tests.frontend.test_room_page import open_room, send
 
 pytestmark = pytest.mark.browser
-
-
-async def open_room(page, server, slug):
-    await page.goto(f"{server.http}/rooms/{slug}/")
-    await page.wait_for_selector("#conn-state:text('connected')")
-
-
-async def send(page, text):
-    await page.fill("#body", text)
-    await page.press("#body", "Enter")
 
 
 def message(page, text):

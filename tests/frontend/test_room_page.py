@@ -22,8 +22,11 @@ XSS_PAYLOADS = [
 
 
 async def open_room(page, server, slug):
+    """Open the room and wait until it has joined: "connected" shows when the socket opens, the identity line only
+    once room.joined has arrived (a test that read the alias in between got "…", once in CI)."""
     await page.goto(f"{server.http}/rooms/{slug}/")
     await page.wait_for_selector("#conn-state:text('connected')")
+    await expect(page.locator("#my-name")).not_to_have_text("…")
 
 
 async def send(page, text):
