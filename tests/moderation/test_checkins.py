@@ -1,9 +1,11 @@
 """Private check-ins, the service: who may see one, durable ordered idempotent messages, the outreach an escalation
 goes through (each step audited), the worker's outreach timers, and what the student's export gets."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections
 from django.utils import timezone
 
 from moderation import checkins, worker
@@ -354,10 +356,6 @@ def test_two_moderators_opening_the_same_flag_at_once_share_one_check_in(make_us
     The first open is held after it found no open check-in (inside ``_shown_for_message``) until the second
     gets as far, or for a second: without a lock on the flag both would then create one.
     """
-    import threading
-
-    from django.db import connection, connections
-
     if connection.vendor != "postgresql":
         pytest.skip("row locks (SELECT ... FOR UPDATE) exist on PostgreSQL; SQLite runs one writer at a time")
     room = make_room(slug="r")
@@ -366,13 +364,12 @@ def test_two_moderators_opening_the_same_flag_at_once_share_one_check_in(make_us
     flag = Flag.objects.get(message__room=room, message__seq=sent.seq)
     moderators = [make_user(role="moderator", username=f"mod_{n}") for n in range(2)]
 
-    second_is_past_the_check = threading.Event()
+    first_is_past_the_check, second_is_past_the_check = threading.Event(), threading.Event()
     shown_for_message = checkins._shown_for_message
-    calls = []
 
     def held_first_time(message):
-        calls.append(message.pk)
-        if len(calls) == 1:
+        if not first_is_past_the_check.is_set():
+            first_is_past_the_check.set()
             second_is_past_the_check.wait(timeout=1.0)
         else:
             second_is_past_the_check.set()
@@ -391,8 +388,7 @@ def test_two_moderators_opening_the_same_flag_at_once_share_one_check_in(make_us
 
     first = threading.Thread(target=open_as, args=(moderators[0],))
     first.start()
-    while not calls:
-        threading.Event().wait(0.01)
+    assert first_is_past_the_check.wait(timeout=10), "the first open never got past its check"
     second = threading.Thread(target=open_as, args=(moderators[1],))
     second.start()
     for thread in (first, second):
