@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,6 +26,123 @@ def visible_to(room_id: int, viewer: Membership | None):
     if viewer is None:
         return messages.filter(state=MessageState.VISIBLE)
     return messages.filter(Q(state=MessageState.VISIBLE) | Q(state=MessageState.HELD, author=viewer))
+
+
+class MessageRow:
+    """A stored message as history serialises it: the fields protocol.message_payload and reply_quote read.
+
+    History reads its messages in SQL written once (``_message_rows``) into these, not into Message models:
+    building 50 models and their quoted messages with the ORM was most of a join's CPU, and a process's joins
+    per second were bound by it (docs/benchmarks.md, handshakes/s).
+    """
+
+    __slots__ = (
+        "author_anonymous",
+        "author_id",
+        "author_name",
+        "author_role",
+        "body",
+        "client_id",
+        "created_at",
+        "deleted_at",
+        "edited_at",
+        "pk",
+        "reply_to",
+        "reply_to_id",
+        "seq",
+        "state",
+        "state_changed_at",
+    )
+
+    def __init__(self, **fields) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+
+# The columns read for a message (m) and for the message it replies to (r), in MessageRow's terms.
+_MESSAGE_COLUMNS = (
+    "id",
+    "seq",
+    "author_id",
+    "author_anonymous",
+    "author_name",
+    "author_role",
+    "body",
+    "client_id",
+    "created_at",
+    "state",
+    "deleted_at",
+    "edited_at",
+    "state_changed_at",
+    "reply_to_id",
+)
+_QUOTE_COLUMNS = ("id", "seq", "author_anonymous", "author_name", "author_role", "body", "state", "deleted_at")
+_DATETIME_COLUMNS = frozenset({"created_at", "deleted_at", "edited_at", "state_changed_at"})
+
+# Which messages a history read returns (the query's WHERE, after the room), by what the caller asks for. The
+# viewer's held messages are theirs to see (as in visible_to); a viewer id of None matches no author.
+_VISIBLE_TO_VIEWER = "(m.state = %s OR (m.state = %s AND m.author_id = %s))"
+_CONDITIONS = {
+    "before": (f"{_VISIBLE_TO_VIEWER} AND m.seq < %s", "m.seq DESC"),
+    "after": (f"{_VISIBLE_TO_VIEWER} AND m.seq > %s", "m.seq"),
+    # Changed since a time, whoever may see them now (the caller sends message.removed for the others).
+    "changed": ("m.seq <= %s AND m.state_changed_at >= %s", "m.seq"),
+    "one": ("m.id = %s", "m.seq"),
+}
+
+
+def _converter(column: str):
+    """Convert a raw value of Message's ``column`` as the ORM would (SQLite gives timestamps as text, booleans as
+    integers; PostgreSQL gives them typed, and the converters leave them)."""
+    field = Message._meta.get_field(column)
+    col = field.get_col(Message._meta.db_table)
+    converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+    if not converters:
+        return None
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, col, connection)
+        return value
+
+    return convert
+
+
+def _message_rows(room_id: int, which: str, params: list, limit: int) -> list[MessageRow]:
+    """Read up to ``limit`` messages of a room with the messages they reply to, in one query (``_CONDITIONS``)."""
+    condition, order = _CONDITIONS[which]
+    table = connection.ops.quote_name(Message._meta.db_table)
+    columns = ", ".join([*(f"m.{c}" for c in _MESSAGE_COLUMNS), *(f"r.{c}" for c in _QUOTE_COLUMNS)])
+    sql = (
+        f"SELECT {columns} FROM {table} m LEFT JOIN {table} r ON r.id = m.reply_to_id "
+        f"WHERE m.room_id = %s AND {condition} ORDER BY {order} LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [room_id, *params, limit])
+        raw_rows = cursor.fetchall()
+    if not raw_rows:
+        return []
+    converters = {c: _converter(c) for c in {*_DATETIME_COLUMNS, "author_anonymous"}}
+    width = len(_MESSAGE_COLUMNS)
+    rows = []
+    for raw in raw_rows:
+        fields = dict(zip(_MESSAGE_COLUMNS, raw[:width], strict=True))
+        quote = dict(zip(_QUOTE_COLUMNS, raw[width:], strict=True))
+        for column, value in fields.items():
+            convert = converters.get(column)
+            if convert is not None and value is not None:
+                fields[column] = convert(value)
+        fields["pk"] = fields.pop("id")
+        reply_to = None
+        if quote["id"] is not None:
+            for column in ("author_anonymous", "deleted_at"):
+                convert = converters[column]
+                if convert is not None and quote[column] is not None:
+                    quote[column] = convert(quote[column])
+            quote["pk"] = quote.pop("id")
+            reply_to = MessageRow(**quote)
+        rows.append(MessageRow(**fields, reply_to=reply_to))
+    return rows
 
 
 def _payloads(messages, viewer: Membership | None, reactions: tuple[dict, dict] | None = None) -> list[dict]:
@@ -47,7 +165,10 @@ def _payloads(messages, viewer: Membership | None, reactions: tuple[dict, dict] 
 
 def messages_before(room_id: int, viewer: Membership | None, before_seq: int, limit: int) -> tuple[list[dict], bool]:
     """Return up to ``limit`` messages with seq < before_seq, oldest first, and whether older ones exist."""
-    messages = list(visible_to(room_id, viewer).filter(seq__lt=before_seq).order_by("-seq")[: limit + 1])
+    viewer_id = viewer.pk if viewer is not None else None
+    messages = _message_rows(
+        room_id, "before", [MessageState.VISIBLE, MessageState.HELD, viewer_id, before_seq], limit + 1
+    )
     has_more = len(messages) > limit
     messages = messages[:limit]
     messages.reverse()
@@ -60,8 +181,11 @@ def messages_after(room_id: int, viewer: Membership | None, after_seq: int, limi
     return _payloads(messages, viewer), has_more
 
 
-def _rows_after(room_id: int, viewer: Membership | None, after_seq: int, limit: int) -> tuple[list[Message], bool]:
-    messages = list(visible_to(room_id, viewer).filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
+def _rows_after(room_id: int, viewer: Membership | None, after_seq: int, limit: int) -> tuple[list[MessageRow], bool]:
+    viewer_id = viewer.pk if viewer is not None else None
+    messages = _message_rows(
+        room_id, "after", [MessageState.VISIBLE, MessageState.HELD, viewer_id, after_seq], limit + 1
+    )
     return messages[:limit], len(messages) > limit
 
 
@@ -75,31 +199,30 @@ def changes_before(room_id: int, viewer: Membership, up_to_seq: int) -> list[dic
     return _change_frames(_changed_rows(room_id, viewer, up_to_seq), viewer)
 
 
-def _changed_rows(room_id: int, viewer: Membership, up_to_seq: int) -> list[Message | dict]:
+def _changed_rows(room_id: int, viewer: Membership, up_to_seq: int) -> list[MessageRow | dict]:
     """The changed messages the viewer may see, and ``message.removed`` frames for the others, in seq order."""
     since = timezone.now() - timedelta(seconds=settings.CHAT_CHANGES_WINDOW_SECONDS)
-    changed = (
-        Message.objects.filter(room_id=room_id, seq__lte=up_to_seq, state_changed_at__gte=since)
-        .select_related("reply_to")
-        .order_by("seq")
-    )
+    changed = _message_rows(room_id, "changed", [up_to_seq, since], settings.CHAT_REPLAY_LIMIT)
     return [
         message
         if message.state == MessageState.VISIBLE or message.author_id == viewer.pk
         else {"type": "message.removed", "seq": message.seq}
-        for message in changed[: settings.CHAT_REPLAY_LIMIT]
+        for message in changed
     ]
 
 
-def _change_frames(rows: list[Message | dict], viewer: Membership, reactions=None) -> list[dict]:
-    shown = [row for row in rows if isinstance(row, Message)]
+def _change_frames(rows: list[MessageRow | dict], viewer: Membership, reactions=None) -> list[dict]:
+    shown = [row for row in rows if isinstance(row, MessageRow)]
     payloads = iter(_payloads(shown, viewer, reactions))
-    return [next(payloads) if isinstance(row, Message) else row for row in rows]
+    return [next(payloads) if isinstance(row, MessageRow) else row for row in rows]
 
 
 def pinned_message_payload(room: Room) -> dict | None:
     """The room's pinned message as a protocol message object, or None (none pinned, or no longer visible)."""
-    message = room.pinned_message
+    if room.pinned_message_id is None:
+        return None
+    found = _message_rows(room.pk, "one", [room.pinned_message_id], 1)
+    message = found[0] if found else None
     if message is None or message.state != MessageState.VISIBLE or message.deleted_at is not None:
         return None
     return protocol.message_payload(message)
@@ -109,10 +232,10 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
     """Return the ``room.joined`` frame for a member who just connected.
 
     Precondition: ``membership.user`` is loaded. The room is read fresh (its ``last_seq`` after the caller
-    joined the room's group, so no message falls between history and live frames), in one query with its
-    pinned message and circle speaker.
+    joined the room's group, so no message falls between history and live frames); its pinned message, when it
+    has one, in one more query.
     """
-    room = Room.objects.select_related("pinned_message__reply_to", "circle_speaker__user").get(pk=membership.room_id)
+    room = Room.objects.get(pk=membership.room_id)
     membership.room = room
     frame = {
         "type": "room.joined",
@@ -142,7 +265,7 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
         missed, frame["has_more"] = _rows_after(room.pk, membership, after_seq, settings.CHAT_REPLAY_LIMIT)
         changed = _changed_rows(room.pk, membership, after_seq)
         # The reactions of both, in one query.
-        both = [m.pk for m in [*missed, *changed] if isinstance(m, Message) and m.deleted_at is None]
+        both = [m.pk for m in [*missed, *changed] if isinstance(m, MessageRow) and m.deleted_at is None]
         reactions = reactions_by_message(both, membership)
         frame["history"] = _payloads(missed, membership, reactions)
         frame["capped"] = frame["has_more"]

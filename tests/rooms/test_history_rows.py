@@ -1,0 +1,110 @@
+"""History reads its messages in SQL written once (rooms.history._message_rows), not through the ORM.
+
+These tests hold that reader to what the ORM gives: for every kind of message a member can meet (their own and
+others' held messages, removed, deleted, edited, replies to each of those, named and anonymous authors, reactions
+of their own and of others), the history, the replay after a reconnect and the pinned message are the payloads
+protocol.message_payload builds from Message models. They run on SQLite here and on PostgreSQL in the services
+pass, where the raw values differ (SQLite gives timestamps as text and booleans as integers).
+"""
+
+import pytest
+from django.utils import timezone
+
+from rooms import edits, history, protocol, reactions, services
+from rooms.models import Membership, Message, MessageState, Room
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def varied_room(make_room, make_user):
+    """A room whose 14 messages cover every state, change and kind of reply; returns (room, viewer, other)."""
+    room = make_room(slug="varied")
+    viewer = services.do_join_room(make_user(), room)
+    other = services.do_join_room(make_user(), room)
+    named = services.do_join_room(make_user(role="mentor"), room)
+    Membership.objects.filter(pk=named.pk).update(is_anonymous=False)
+    authors = [viewer, other, named]
+    for seq in range(1, 15):
+        # The mentor's messages (3, 6, 9, 12) reply to the one before: deleted, removed, held and visible below.
+        reply_to = seq - 1 if seq % 3 == 0 else None
+        services.do_send_message(authors[(seq - 1) % 3].pk, f"c{seq}", f"message  number\n{seq}", reply_to)
+    edits.do_edit_message(viewer.pk, 4, "message number 4, edited")
+    edits.do_delete_message(other.pk, 2)
+    edits.do_delete_message(viewer.pk, 10)
+    for member, seq, kind in [(viewer, 1, "heart"), (other, 1, "heart"), (other, 1, "hug"), (named, 6, "hug")]:
+        reactions.do_set_reaction(member.pk, seq, kind, True)
+    now = timezone.now()
+    # Held: one of the viewer's own (they see it, marked) and one of another member's (nobody else sees it).
+    Message.objects.filter(room=room, seq__in=[7, 8]).update(state=MessageState.HELD, state_changed_at=now)
+    Message.objects.filter(room=room, seq=5).update(state=MessageState.REMOVED, state_changed_at=now)
+    Room.objects.filter(pk=room.pk).update(pinned_message=Message.objects.get(room=room, seq=9))
+    return room, viewer, other
+
+
+def _orm_payloads(room, viewer, seqs):
+    """What the ORM-built payloads of these messages are, for this viewer."""
+    messages = list(Message.objects.filter(room=room, seq__in=seqs).select_related("reply_to").order_by("seq"))
+    counts, mine = reactions.reactions_by_message([m.pk for m in messages if m.deleted_at is None], viewer)
+    return [
+        protocol.message_payload(
+            m,
+            include_client_id=(m.author_id == viewer.pk),
+            reactions=counts.get(m.pk),
+            my_reactions=mine.get(m.pk, []),
+        )
+        for m in messages
+    ]
+
+
+def test_history_on_join_is_what_the_orm_gives(varied_room):
+    room, viewer, _other = varied_room
+    frame = history.join_snapshot(viewer, None, online=1)
+    shown = [m["seq"] for m in frame["history"]]
+    # Every message but the other member's held one (8) and the removed one (5); tombstones keep their place.
+    assert shown == [1, 2, 3, 4, 6, 7, 9, 10, 11, 12, 13, 14]
+    assert frame["history"] == _orm_payloads(room, viewer, shown)
+    # The details the ORM path gave, spelled out: a user would see these.
+    by_seq = {m["seq"]: m for m in frame["history"]}
+    assert by_seq[7]["state"] == "held" and by_seq[7]["mine"] is True
+    assert by_seq[2] == {**by_seq[2], "deleted": True, "body": ""}
+    assert by_seq[4]["edited_at"] and by_seq[4]["body"] == "message number 4, edited"
+    assert by_seq[1]["reactions"] == {"heart": 2, "hug": 1} and by_seq[1]["my_reactions"] == ["heart"]
+    # Quotes of a deleted, a removed and a held message are unavailable; of a visible one, its words on one line.
+    assert [by_seq[seq]["reply_to"] for seq in (3, 6, 9)] == [{"seq": s, "unavailable": True} for s in (2, 5, 8)]
+    assert by_seq[12]["reply_to"]["snippet"] == "message number 11"
+    assert by_seq[3]["author"] == {"name": by_seq[3]["author"]["name"], "anonymous": False, "role": "mentor"}
+    assert by_seq[1]["author"]["anonymous"] is True
+    assert frame["room"]["pinned_message"] == protocol.message_payload(
+        Message.objects.select_related("reply_to").get(room=room, seq=9)
+    )
+
+
+def test_a_page_of_history_for_another_member_hides_the_viewers_held_message(varied_room):
+    room, _viewer, other = varied_room
+    messages, has_more = history.messages_before(room.pk, other, 15, 5)
+    assert [m["seq"] for m in messages] == [10, 11, 12, 13, 14] and has_more
+    assert messages == _orm_payloads(room, other, [m["seq"] for m in messages])
+    messages, has_more = history.messages_after(room.pk, other, 3, 4)
+    assert [m["seq"] for m in messages] == [4, 6, 8, 9] and has_more
+    assert messages == _orm_payloads(room, other, [4, 6, 8, 9])
+
+
+def test_the_replay_after_a_reconnect_is_what_the_orm_gives(varied_room):
+    room, viewer, _other = varied_room
+    frame = history.join_snapshot(viewer, 6, online=1)
+    assert [m["seq"] for m in frame["history"]] == [7, 9, 10, 11, 12, 13, 14]
+    assert frame["history"] == _orm_payloads(room, viewer, [7, 9, 10, 11, 12, 13, 14])
+    # Changed since (edited, deleted, reacted to, removed) at or before 6: the removed one goes, the others come
+    # again as the ORM would build them.
+    changes = frame["changes"]
+    assert [c for c in changes if c["type"] == "message.removed"] == [{"type": "message.removed", "seq": 5}]
+    again = [c for c in changes if c["type"] == "message"]
+    assert {1, 2, 4, 6} <= {c["seq"] for c in again}
+    assert again == _orm_payloads(room, viewer, [c["seq"] for c in again])
+
+
+def test_a_pinned_message_that_is_no_longer_visible_is_not_shown(varied_room):
+    room, viewer, _other = varied_room
+    Room.objects.filter(pk=room.pk).update(pinned_message=Message.objects.get(room=room, seq=8))
+    assert history.join_snapshot(viewer, None, online=1)["room"]["pinned_message"] is None
