@@ -45,6 +45,10 @@ SERVER_ERROR = "server_error"
 
 
 def _join(user, slug: str):
+    # A member coming back (most joins) is read in one query; a first join creates the membership.
+    membership = services.find_membership(user, slug)
+    if membership is not None:
+        return membership
     room = services.get_room(slug)
     membership = services.do_join_room(user, room)
     # Attach the rows we already hold: the consumer must not lazy-load them from async code.

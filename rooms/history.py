@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from . import circle, protocol
+from . import circle, protocol, rows
 from .identity import identity_payload
 from .models import Membership, Message, MessageState, Room
 from .reactions import reactions_by_message
@@ -51,7 +51,6 @@ class MessageRow:
         "reply_to_id",
         "seq",
         "state",
-        "state_changed_at",
     )
 
     def __init__(self, **fields) -> None:
@@ -73,11 +72,10 @@ _MESSAGE_COLUMNS = (
     "state",
     "deleted_at",
     "edited_at",
-    "state_changed_at",
     "reply_to_id",
 )
 _QUOTE_COLUMNS = ("id", "seq", "author_anonymous", "author_name", "author_role", "body", "state", "deleted_at")
-_DATETIME_COLUMNS = frozenset({"created_at", "deleted_at", "edited_at", "state_changed_at"})
+_DATETIME_COLUMNS = frozenset({"created_at", "deleted_at", "edited_at"})
 
 # Which messages a history read returns (the query's WHERE, after the room), by what the caller asks for. The
 # viewer's held messages are theirs to see (as in visible_to); a viewer id of None matches no author.
@@ -235,7 +233,7 @@ def join_snapshot(membership: Membership, after_seq: int | None, online: int) ->
     joined the room's group, so no message falls between history and live frames); its pinned message, when it
     has one, in one more query.
     """
-    room = Room.objects.get(pk=membership.room_id)
+    (room,) = rows.read_one((Room,), f"{rows.table(Room)} t0", "t0.id = %s", [membership.room_id])
     membership.room = room
     frame = {
         "type": "room.joined",

@@ -19,7 +19,7 @@ from chatserver.names import name_problems
 from moderation import pipeline
 from moderation.support import support_frame, worried_peer_frame
 
-from . import circle, protocol, sessions
+from . import circle, protocol, rows, sessions
 from .aliases import pick_alias
 from .events import publish_on_commit
 from .history import visible_to
@@ -59,6 +59,29 @@ def anonymous_by_policy(room: Room, user: User, wanted: bool) -> bool:
     if room.anonymity == AnonymityPolicy.REQUIRED:
         return True
     return wanted
+
+
+def find_membership(user: User, slug: str) -> Membership | None:
+    """Return the user's membership in the active room ``slug``, with its room and user attached, or None when
+    there is none yet (or no such room: ``get_room`` tells which).
+
+    One query, for the join every socket makes (rooms.rows). Raise MemberBanned when the user is banned there.
+    """
+    found = rows.read_one(
+        (Membership, Room),
+        f"{rows.table(Membership)} t0 JOIN {rows.table(Room)} t1 ON t1.id = t0.room_id",
+        "t0.user_id = %s AND t1.slug = %s AND t1.is_active = %s",
+        [user.pk, slug, True],
+    )
+    if found is None:
+        return None
+    membership, room = found
+    if membership.is_banned:
+        raise MemberBanned()
+    if anonymous_by_policy(room, user, membership.is_anonymous) != membership.is_anonymous:
+        return None  # the room's policy changed since the last visit: do_join_room applies it
+    membership.room, membership.user = room, user
+    return membership
 
 
 def do_join_room(user: User, room: Room) -> Membership:

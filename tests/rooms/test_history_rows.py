@@ -108,3 +108,41 @@ def test_a_pinned_message_that_is_no_longer_visible_is_not_shown(varied_room):
     room, viewer, _other = varied_room
     Room.objects.filter(pk=room.pk).update(pinned_message=Message.objects.get(room=room, seq=8))
     assert history.join_snapshot(viewer, None, online=1)["room"]["pinned_message"] is None
+
+
+def _fields(instance):
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_a_returning_member_is_read_in_one_query_as_the_orm_reads_them(
+    varied_room, make_user, django_assert_max_num_queries
+):
+    room, viewer, _other = varied_room
+    # Give the datetime and boolean columns values to convert (SQLite returns them as text and integers).
+    Membership.objects.filter(pk=viewer.pk).update(muted_until=timezone.now(), mute_reason="a test", last_read_seq=3)
+    Room.objects.filter(pk=room.pk).update(worried_card_sent_at=timezone.now(), posting_open=False)
+    with django_assert_max_num_queries(1):
+        membership = services.find_membership(viewer.user, room.slug)
+    assert _fields(membership) == _fields(Membership.objects.get(pk=viewer.pk))
+    assert _fields(membership.room) == _fields(Room.objects.get(pk=room.pk))
+    assert membership.room.posting_open is False and membership.is_anonymous is True
+    assert membership.user == viewer.user
+    # Someone who never joined, or a room that is closed, is not found this way.
+    assert services.find_membership(make_user(), room.slug) is None
+    Room.objects.filter(pk=room.pk).update(is_active=False)
+    assert services.find_membership(viewer.user, room.slug) is None
+
+
+def test_the_snapshot_reads_the_room_as_the_orm_reads_it(varied_room):
+    room, viewer, _other = varied_room
+    Room.objects.filter(pk=room.pk).update(worried_card_sent_at=timezone.now(), slow_mode_seconds=30)
+    frame = history.join_snapshot(viewer, None, online=1)
+    assert _fields(viewer.room) == _fields(Room.objects.get(pk=room.pk))
+    assert frame["room"]["slow_mode_seconds"] == 30 and frame["last_seq"] == 14
+
+
+def test_a_banned_member_coming_back_is_refused(varied_room):
+    room, _viewer, other = varied_room
+    Membership.objects.filter(pk=other.pk).update(is_banned=True)
+    with pytest.raises(services.MemberBanned):
+        services.find_membership(other.user, room.slug)
