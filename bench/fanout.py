@@ -953,7 +953,7 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
         result["fanout"] = await fanout_scenarios(config, client, students, plan, moderator, servers)
         if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
             result["big_room"] = await big_room_scenario(config, client, students, plan, servers)
-        if plan.full and config.name in {"raw", "tutorial-redis", "ours-production"}:
+        if plan.full and config.name in {"raw", "tutorial-redis", "ours-production", "ours-production-2"}:
             # On fresh processes: memory freed by the load phases would otherwise hold the new sockets.
             result["server_cpu_seconds"] = round(servers.cpu_seconds() - cpu_before, 1)
             servers.stop()
@@ -963,7 +963,7 @@ async def measure_config(config: Config, plan: Plan, setup: Setup) -> dict:
             result["idle_sockets"] = await idle_sockets_scenario(
                 config, client, students, servers, plan.idle_sockets, plan
             )
-        if plan.full and config.name == "ours-production":
+        if plan.full and config.name in {"ours-production", "ours-production-2"}:
             # Let the server finish with the 5,000 sockets that just closed (their leaves hit Redis at once),
             # so the storm measures reconnecting, not the tail of that burst.
             await asyncio.sleep(10)
