@@ -146,3 +146,15 @@ def test_a_banned_member_coming_back_is_refused(varied_room):
     Membership.objects.filter(pk=other.pk).update(is_banned=True)
     with pytest.raises(services.MemberBanned):
         services.find_membership(other.user, room.slug)
+
+
+def test_a_sender_is_read_with_their_user_and_room_as_the_orm_reads_them(varied_room, django_assert_max_num_queries):
+    room, viewer, _other = varied_room
+    Membership.objects.filter(pk=viewer.pk).update(muted_until=timezone.now())
+    with django_assert_max_num_queries(1):
+        sender = services._sender(viewer.pk)
+    expected = Membership.objects.select_related("user", "room").get(pk=viewer.pk)
+    assert _fields(sender) == _fields(expected)
+    assert _fields(sender.user) == _fields(expected.user) and _fields(sender.room) == _fields(expected.room)
+    with pytest.raises(Membership.DoesNotExist):
+        services._sender(viewer.pk + 1000)
