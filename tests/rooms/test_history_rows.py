@@ -149,7 +149,7 @@ def test_a_banned_member_coming_back_is_refused(varied_room):
 
 
 def test_a_sender_is_read_with_their_user_and_room_as_the_orm_reads_them(varied_room, django_assert_max_num_queries):
-    room, viewer, _other = varied_room
+    _room, viewer, _other = varied_room
     Membership.objects.filter(pk=viewer.pk).update(muted_until=timezone.now())
     with django_assert_max_num_queries(1):
         sender = services._sender(viewer.pk)
