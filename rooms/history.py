@@ -75,7 +75,8 @@ _MESSAGE_COLUMNS = (
     "reply_to_id",
 )
 _QUOTE_COLUMNS = ("id", "seq", "author_anonymous", "author_name", "author_role", "body", "state", "deleted_at")
-_DATETIME_COLUMNS = frozenset({"created_at", "deleted_at", "edited_at"})
+# SQLite gives these as text and integers; the ORM's converters make them datetimes and booleans.
+_TYPED_COLUMNS = frozenset({"created_at", "deleted_at", "edited_at", "author_anonymous"})
 
 # Which messages a history read returns (the query's WHERE, after the room), by what the caller asks for. The
 # viewer's held messages are theirs to see (as in visible_to); a viewer id of None matches no author.
@@ -87,23 +88,6 @@ _CONDITIONS = {
     "changed": ("m.seq <= %s AND m.state_changed_at >= %s", "m.seq"),
     "one": ("m.id = %s", "m.seq"),
 }
-
-
-def _converter(column: str):
-    """Convert a raw value of Message's ``column`` as the ORM would (SQLite gives timestamps as text, booleans as
-    integers; PostgreSQL gives them typed, and the converters leave them)."""
-    field = Message._meta.get_field(column)
-    col = field.get_col(Message._meta.db_table)
-    converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-    if not converters:
-        return None
-
-    def convert(value):
-        for converter in converters:
-            value = converter(value, col, connection)
-        return value
-
-    return convert
 
 
 def _message_rows(room_id: int, which: str, params: list, limit: int) -> list[MessageRow]:
@@ -120,27 +104,23 @@ def _message_rows(room_id: int, which: str, params: list, limit: int) -> list[Me
         raw_rows = cursor.fetchall()
     if not raw_rows:
         return []
-    converters = {c: _converter(c) for c in {*_DATETIME_COLUMNS, "author_anonymous"}}
     width = len(_MESSAGE_COLUMNS)
-    rows = []
+    result = []
     for raw in raw_rows:
-        fields = dict(zip(_MESSAGE_COLUMNS, raw[:width], strict=True))
-        quote = dict(zip(_QUOTE_COLUMNS, raw[width:], strict=True))
-        for column, value in fields.items():
-            convert = converters.get(column)
-            if convert is not None and value is not None:
-                fields[column] = convert(value)
-        fields["pk"] = fields.pop("id")
-        reply_to = None
-        if quote["id"] is not None:
-            for column in ("author_anonymous", "deleted_at"):
-                convert = converters[column]
-                if convert is not None and quote[column] is not None:
-                    quote[column] = convert(quote[column])
-            quote["pk"] = quote.pop("id")
-            reply_to = MessageRow(**quote)
-        rows.append(MessageRow(**fields, reply_to=reply_to))
-    return rows
+        fields = _converted(dict(zip(_MESSAGE_COLUMNS, raw[:width], strict=True)))
+        quote = _converted(dict(zip(_QUOTE_COLUMNS, raw[width:], strict=True)))
+        reply_to = None if quote["pk"] is None else MessageRow(**quote)
+        result.append(MessageRow(**fields, reply_to=reply_to))
+    return result
+
+
+def _converted(fields: dict) -> dict:
+    """The raw values of a row's typed columns converted as the ORM would (rows.value_of), ``id`` as ``pk``."""
+    for column in _TYPED_COLUMNS.intersection(fields):
+        if fields[column] is not None:
+            fields[column] = rows.value_of(Message, column, fields[column])
+    fields["pk"] = fields.pop("id")
+    return fields
 
 
 def _payloads(messages, viewer: Membership | None, reactions: tuple[dict, dict] | None = None) -> list[dict]:

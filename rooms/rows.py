@@ -27,28 +27,48 @@ class _Shape:
 _shapes: dict[tuple[str, type[Model]], _Shape] = {}
 
 
+def _field_converters(model: type[Model], field) -> tuple:
+    """The field's Col expression and the converters the ORM applies to its raw values on this connection."""
+    col = field.get_col(model._meta.db_table)
+    return col, connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+
+
 def _shape(model: type[Model]) -> _Shape:
     key = (connection.vendor, model)
     shape = _shapes.get(key)
     if shape is None:
         fields = model._meta.concrete_fields
-        converters = []
-        for field in fields:
-            col = field.get_col(model._meta.db_table)
-            converters.append((col, connection.ops.get_db_converters(col) + field.get_db_converters(connection)))
         shape = _shapes[key] = _Shape(
-            [connection.ops.quote_name(f.column) for f in fields], [f.attname for f in fields], converters
+            [connection.ops.quote_name(f.column) for f in fields],
+            [f.attname for f in fields],
+            [_field_converters(model, f) for f in fields],
         )
     return shape
 
 
+def _convert(value, col, converters):
+    for converter in converters:
+        value = converter(value, col, connection)
+    return value
+
+
 def _build(model: type[Model], shape: _Shape, values) -> Model:
-    converted = []
-    for value, (col, converters) in zip(values, shape.converters, strict=True):
-        for converter in converters:
-            value = converter(value, col, connection)
-        converted.append(value)
+    converted = [
+        _convert(value, col, converters) for value, (col, converters) in zip(values, shape.converters, strict=True)
+    ]
     return model.from_db(connection.alias, shape.attnames, converted)
+
+
+_single_fields: dict[tuple[str, type[Model], str], tuple] = {}
+
+
+def value_of(model: type[Model], name: str, value):
+    """A raw value of ``model``'s field ``name``, read by hand-written SQL, converted as the ORM would."""
+    key = (connection.vendor, model, name)
+    found = _single_fields.get(key)
+    if found is None:
+        found = _single_fields[key] = _field_converters(model, model._meta.get_field(name))
+    return _convert(value, *found)
 
 
 def read_one(models: tuple[type[Model], ...], tables: str, condition: str, params: list) -> tuple[Model, ...] | None:

@@ -406,10 +406,7 @@ def next_seq(room_id: int) -> tuple[int, datetime | None]:
         )
         seq, worried_card_sent_at = cursor.fetchone()
     # Raw SQL gives SQLite's timestamps as text: convert as the ORM would.
-    field = Room._meta.get_field("worried_card_sent_at")
-    for converter in connection.ops.get_db_converters(field.get_col(Room._meta.db_table)):
-        worried_card_sent_at = converter(worried_card_sent_at, field.get_col(Room._meta.db_table), connection)
-    return seq, worried_card_sent_at
+    return seq, rows.value_of(Room, "worried_card_sent_at", worried_card_sent_at)
 
 
 def room_message_event(message: Message) -> dict:
