@@ -22,8 +22,9 @@ ROOM = "burnout"
 
 
 def seed_messages(server, slug: str, author: str, count: int, *, viewers: tuple[str, ...] = ()) -> None:
-    """Store ``count`` messages by ``author`` in ``slug``, one every 40 minutes up to now (so they span
-    yesterday and today), and make ``viewers`` members already (a returning visit, not a first one)."""
+    """Store ``count`` messages by ``author`` in ``slug``, one every 40 minutes, the newest now (so they span
+    yesterday and today at any time of day), and make ``viewers`` members already (a returning visit, not a
+    first one)."""
     manage(
         server.env,
         "shell",
@@ -47,7 +48,7 @@ for i in range({count}):
         author_name=shown_name(member), author_role=member.user.role,
         body=f"Seeded message {{i + 1}}: " + "a few words about a long week on the wards. " * (1 + i % 3),
     )
-    Message.objects.filter(pk=message.pk).update(created_at=now - timedelta(minutes=({count} - i) * 40))
+    Message.objects.filter(pk=message.pk).update(created_at=now - timedelta(minutes=({count} - 1 - i) * 40))
 room.save(update_fields=["last_seq"])
 """,
     )

@@ -129,9 +129,10 @@ async def test_co_facilitated_session_is_moved_and_edited_in_the_browser(browser
     await item.get_by_label("New end").fill(f"{day}T18:00")
     await item.get_by_role("button", name="Move this session").click()
     await expect(item.get_by_role("alert")).to_have_text("the end must be after the start")
-    yesterday = date.today() - timedelta(days=1)
-    await start.fill(f"{yesterday}T19:00")
-    await item.get_by_label("New end").fill(f"{yesterday}T20:00")
+    # A week back: "yesterday" evening in Chicago was still ahead in the first hours of a UTC day.
+    last_week = date.today() - timedelta(days=7)
+    await start.fill(f"{last_week}T19:00")
+    await item.get_by_label("New end").fill(f"{last_week}T20:00")
     await item.get_by_role("button", name="Move this session").click()
     await expect(item.get_by_role("alert")).to_contain_text("past")
     await start.fill(f"{day}T20:00")
