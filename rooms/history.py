@@ -93,7 +93,7 @@ _CONDITIONS = {
 def _message_rows(room_id: int, which: str, params: list, limit: int) -> list[MessageRow]:
     """Read up to ``limit`` messages of a room with the messages they reply to, in one query (``_CONDITIONS``)."""
     condition, order = _CONDITIONS[which]
-    table = connection.ops.quote_name(Message._meta.db_table)
+    table = rows.table(Message)
     columns = ", ".join([*(f"m.{c}" for c in _MESSAGE_COLUMNS), *(f"r.{c}" for c in _QUOTE_COLUMNS)])
     sql = (
         f"SELECT {columns} FROM {table} m LEFT JOIN {table} r ON r.id = m.reply_to_id "

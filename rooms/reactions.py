@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from . import protocol
+from . import protocol, rows
 from .events import publish_on_commit, publish_room_frame
 from .models import Membership, Message, MessageState, Reaction, member_group, room_group
 from .protocol import MESSAGE_DELETED, MESSAGE_HELD, NOT_FOUND, ProtocolError
@@ -49,7 +49,7 @@ def reactions_by_message(message_ids: list[int], viewer: Membership | None) -> t
     viewer_id = viewer.pk if viewer is not None else None
     # SQL written once: every join reads the reactions of its history, and building this aggregate with the ORM
     # cost more CPU than the query (docs/benchmarks.md, handshakes/s). A viewer id of None matches no member.
-    table = connection.ops.quote_name(Reaction._meta.db_table)
+    table = rows.table(Reaction)
     placeholders = ", ".join(["%s"] * len(message_ids))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -57,9 +57,9 @@ def reactions_by_message(message_ids: list[int], viewer: Membership | None) -> t
             f"WHERE message_id IN ({placeholders}) GROUP BY message_id, kind",
             [viewer_id, *message_ids],
         )
-        rows = cursor.fetchall()
+        found = cursor.fetchall()
     order = {kind: index for index, kind in enumerate(protocol.REACTIONS)}
-    for message_id, kind, total, own in sorted(rows, key=lambda row: order.get(row[1], len(order))):
+    for message_id, kind, total, own in sorted(found, key=lambda row: order.get(row[1], len(order))):
         counts[message_id][kind] = total
         if own:
             mine[message_id].append(kind)

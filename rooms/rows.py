@@ -1,8 +1,9 @@
-"""Model instances read in SQL written once, for the lookups every WebSocket join makes.
+"""Model instances read in SQL written once, for the lookups every WebSocket join and every send makes.
 
-A join reads its room and membership, then the room again (fresh) for the snapshot. Through the ORM each of
-these lookups by index cost more CPU in building the query than the database spent answering it, and a
-process's joins per second were bound by that CPU (docs/benchmarks.md, handshakes/s). ``read_one`` selects every
+A join reads its room and membership, then the room again (fresh) for the snapshot; a send reads its member with
+their user and room. Through the ORM each of these lookups by index cost more CPU in building the query than the
+database spent answering it, and a process's joins per second were bound by that CPU (docs/benchmarks.md,
+handshakes/s). ``read_one`` selects every
 concrete column, converts the values as the ORM would (SQLite gives timestamps as text and booleans as
 integers) and builds the instances with ``Model.from_db``, so callers get what ``objects.get`` gives.
 """

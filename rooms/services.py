@@ -350,11 +350,10 @@ def worried_card_event(author: Membership) -> dict:
     return {"type": "room.worried", "frame": protocol.encode(worried_peer_frame()), "except_member": author.pk}
 
 
-# The two reads every send makes before moderation, in SQL written once: building them with the ORM cost more
+# The three reads every send makes before moderation, in SQL written once: building them with the ORM cost more
 # CPU than the rest of the send's Python (py-spy, docs/benchmarks.md), and they are simple lookups by index.
 def _sender(membership_id: int) -> Membership:
-    """Return the membership with its user and room attached (rooms.rows: its ORM query building cost more CPU
-    than any other read of the send). Raise Membership.DoesNotExist when there is none."""
+    """Return the membership with its user and room attached. Raise Membership.DoesNotExist when there is none."""
     found = rows.read_one(
         (Membership, User, Room),
         f"{rows.table(Membership)} t0 JOIN {rows.table(User)} t1 ON t1.id = t0.user_id "
@@ -370,7 +369,7 @@ def _sender(membership_id: int) -> Membership:
 
 def _stored_message(membership_id: int, client_id: str) -> Message | None:
     """Return the message this member already stored with ``client_id`` (its seq and state only), if any."""
-    table = connection.ops.quote_name(Message._meta.db_table)
+    table = rows.table(Message)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT seq, state FROM {table} WHERE author_id = %s AND client_id = %s", [membership_id, client_id]
@@ -381,7 +380,7 @@ def _stored_message(membership_id: int, client_id: str) -> Message | None:
 
 def _recent_bodies(membership_id: int, count: int) -> list[str]:
     """Return the bodies of the member's last ``count`` messages, newest first."""
-    table = connection.ops.quote_name(Message._meta.db_table)
+    table = rows.table(Message)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT body FROM {table} WHERE author_id = %s ORDER BY seq DESC LIMIT %s", [membership_id, count]
@@ -396,7 +395,7 @@ def next_seq(room_id: int) -> tuple[int, datetime | None]:
     Precondition: inside a transaction. One UPDATE ... RETURNING instead of SELECT ... FOR UPDATE and an UPDATE:
     a send is a few round trips, and this one is inside the room's lock, where it delays the room's next sender.
     """
-    table = connection.ops.quote_name(Room._meta.db_table)
+    table = rows.table(Room)
     column = connection.ops.quote_name(Room._meta.get_field("last_seq").column)
     worried = connection.ops.quote_name(Room._meta.get_field("worried_card_sent_at").column)
     key = connection.ops.quote_name(Room._meta.pk.column)

@@ -23,7 +23,7 @@ PEOPLE = 6
 
 # --- join_snapshot (room.joined, sent on every connect) -------------------------------------------
 
-# The room (fresh), its pinned message (when it has one, with the message that quotes), raised hands, history
+# The room (fresh), its pinned message (when it has one, with the message it quotes), raised hands, history
 # (with the messages its replies quote), and the reactions of the history's messages (counts and the viewer's
 # own, in one query). The pinned message was joined into the room's query until the join's CPU was measured:
 # reading it by id costs one round trip and less CPU than that join did (docs/benchmarks.md, handshakes/s).
